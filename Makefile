@@ -1,0 +1,47 @@
+# Platform Console — the two commands of the README: `make run` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+# Django 6 needs Python >= 3.12: use python3.13/python3.12 if they run, else pyenv's 3.12 or 3.13.
+PYTHON ?= $(shell for c in python3.13 python3.12 python3; do \
+	  if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then command -v $$c; exit; fi; done; \
+	  for v in 3.13 3.12; do p=$$(pyenv prefix $$v 2>/dev/null | head -1); \
+	  if [ -n "$$p" ] && [ -x "$$p/bin/python" ]; then echo "$$p/bin/python"; exit; fi; done; \
+	  for p in $$HOME/.pyenv/versions/3.1[23]*/bin/python; do [ -x "$$p" ] && { echo "$$p"; exit; }; done)
+
+.PHONY: run test venv lock bench clean check-python
+
+check-python:
+	@if [ -z "$(PYTHON)" ]; then echo "Platform Console needs Python 3.12 or newer (Django 6). Install it, or run: make PYTHON=/path/to/python3.12 run" >&2; exit 1; fi
+
+$(VENV)/.installed: requirements.lock | check-python
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	@touch $@
+
+venv: $(VENV)/.installed
+
+run: venv
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py seed_demo
+	@echo ""
+	@echo "  Platform Console is running at http://127.0.0.1:$(PORT)/"
+	@echo "  Sign in as admin@demo.test (or developer@, analyst@, support@, viewer@demo.test), password: demo"
+	@echo "  Provider back office: http://127.0.0.1:$(PORT)/backoffice/ (create a staff user with createsuperuser)"
+	@echo ""
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lock: check-python
+	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
+	.lockenv/bin/pip install --quiet ".[test]"
+	.lockenv/bin/pip freeze --exclude-editable | grep -v '^platform-console' > requirements.lock
+	rm -rf .lockenv
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = "Connected accounts"
+
+    def ready(self) -> None:
+        from . import lookups  # noqa: F401  registers the ilike_contains lookup

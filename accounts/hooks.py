@@ -1,0 +1,47 @@
+"""Extension points that lower apps (requirements_engine, money, support_cases) fill in their
+AppConfig.ready(), so that `accounts` never imports them (architecture.md, style.md §3).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from .models import Connection
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A block of the Account details page supplied by a lower app.
+
+    `slot` is where it goes ("actions_required", "money", "support_cases"); `context` returns the
+    template context (or None to hide the panel) and runs inside the details request, so the page is
+    still rendered server-side in one response.
+    """
+
+    slot: str
+    template: str
+    context: Callable[["HttpRequest", "Connection"], dict[str, Any] | None]
+
+
+# Called with a Connection inside the transaction of any accounts write that changes what the
+# account must provide (account data, persons, capabilities).
+after_account_change: list[Callable[["Connection"], None]] = []
+
+detail_panels: list[Panel] = []
+
+
+def account_changed(connection: "Connection") -> None:
+    for fn in after_account_change:
+        fn(connection)
+
+
+def panels_for(request: "HttpRequest", connection: "Connection") -> dict[str, list[tuple[str, dict]]]:
+    rendered: dict[str, list[tuple[str, dict]]] = {}
+    for panel in detail_panels:
+        context = panel.context(request, connection)
+        if context is not None:
+            rendered.setdefault(panel.slot, []).append((panel.template, context))
+    return rendered

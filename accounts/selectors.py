@@ -1,0 +1,163 @@
+"""Every read the accounts pages need, already scoped to the operator's platform and mode.
+
+Tenant isolation lives here: `connections_in_scope` is the only way views reach connections,
+and it always filters by the request's platform (from the operator's own membership) and mode.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from django.db import connection as db_connection
+from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.fields.json import KeyTransform
+from django.http import Http404
+
+from platform_console.ids import matches_prefix
+from platform_console.models import AuditEvent, Platform
+from platform_console.pagination import CappedCount, capped_count
+
+from .models import Capability, Connection, Person
+
+MAX_QUERY_LENGTH = 200
+METADATA_KEY_MAX = 40
+ACCOUNT_ID_RE = re.compile(r"acct_[A-Za-z0-9]{1,40}")
+
+
+def connections_in_scope(*, platform: Platform, livemode: bool) -> QuerySet[Connection]:
+    """The connections an operator of `platform` may see in this mode (removed ones excluded)."""
+    return Connection.objects.filter(
+        platform=platform, livemode=livemode, lifecycle_state__in=Connection.VISIBLE_STATES
+    )
+
+
+@dataclass
+class ParsedQuery:
+    """What the search box asked for. `hint` explains a query that could not be understood."""
+
+    text: str = ""
+    kind: str = ""  # "", "id", "metadata", "text"
+    key: str = ""
+    value: str = ""
+    hint: str = ""
+    filters: dict = field(default_factory=dict)
+
+
+def parse_query(raw: str) -> ParsedQuery:
+    text = (raw or "").strip()
+    if not text:
+        return ParsedQuery()
+    if len(text) > MAX_QUERY_LENGTH:
+        return ParsedQuery(text=text[:MAX_QUERY_LENGTH], hint=f"Searches are limited to {MAX_QUERY_LENGTH} characters.")
+    if ACCOUNT_ID_RE.fullmatch(text):
+        return ParsedQuery(text=text, kind="id", value=text)
+    if ":" in text and " " not in text.split(":", 1)[0] and "@" not in text:
+        key, _, value = text.partition(":")
+        key, value = key.strip(), value.strip()
+        if not key or not value:
+            return ParsedQuery(text=text, hint="To search metadata, write key:value, for example order_ref:A-1042.")
+        if len(key) > METADATA_KEY_MAX or "[" in key or "]" in key:
+            return ParsedQuery(
+                text=text,
+                hint=f"Metadata keys are at most {METADATA_KEY_MAX} characters and cannot contain [ or ].",
+            )
+        return ParsedQuery(text=text, kind="metadata", key=key, value=value)
+    return ParsedQuery(text=text, kind="text", value=text)
+
+
+def _filter_metadata(qs: QuerySet[Connection], key: str, value: str) -> QuerySet[Connection]:
+    if db_connection.vendor == "postgresql":
+        # jsonb @> {"key": "value"}: served by the GIN (jsonb_path_ops) index on metadata.
+        return qs.filter(metadata__contains={key: value})
+    # SQLite has no JSON containment; a key transform compares the same thing, only slower. The
+    # key is passed as data, never spliced into a lookup path, so "a__b" is just a key.
+    return qs.alias(_metadata_value=KeyTransform(key, "metadata")).filter(_metadata_value=value)
+
+
+def search_connections(
+    *,
+    platform: Platform,
+    livemode: bool,
+    query: ParsedQuery | None = None,
+    status: str = "",
+    dashboard_type: str = "",
+    country: str = "",
+) -> QuerySet[Connection]:
+    """Connections matching the search box and filters, with what the list renders joined in."""
+    qs = connections_in_scope(platform=platform, livemode=livemode).select_related("account")
+    query = query or ParsedQuery()
+    if query.hint:
+        return qs.none()
+    if query.kind == "id":
+        qs = qs.filter(account__public_id=query.value)
+    elif query.kind == "metadata":
+        if "\x00" in query.key or "\x00" in query.value:
+            return qs.none()
+        qs = _filter_metadata(qs, query.key, query.value)
+    elif query.kind == "text":
+        if "\x00" in query.value:
+            return qs.none()
+        value = query.value
+        qs = qs.filter(
+            Q(account__name__ilike_contains=value)
+            | Q(account__legal_name__ilike_contains=value)
+            | Q(account__email__ilike_contains=value)
+        )
+    if status:
+        qs = qs.filter(status=status)
+    if dashboard_type:
+        qs = qs.filter(dashboard_type=dashboard_type)
+    if country:
+        qs = qs.filter(account__country=country)
+    return qs
+
+
+def status_counts(*, platform: Platform, livemode: bool) -> dict[str, CappedCount]:
+    """Counts for the status tabs, each capped so none scans a million rows."""
+    base = connections_in_scope(platform=platform, livemode=livemode)
+    counts = {"": capped_count(base)}
+    for status in Connection.Status.values:
+        counts[status] = capped_count(base.filter(status=status))
+    return counts
+
+
+def get_connection(*, platform: Platform, livemode: bool, account_id: str) -> Connection:
+    """The connection of `account_id` on this platform and mode, or 404 (also for other platforms'
+    accounts: their existence is not revealed)."""
+    if not matches_prefix(account_id, "acct_"):
+        raise Http404("No such account")
+    try:
+        return connections_in_scope(platform=platform, livemode=livemode).select_related("account").get(
+            account__public_id=account_id
+        )
+    except Connection.DoesNotExist:
+        raise Http404("No such account") from None
+
+
+def connection_for_details(*, platform: Platform, livemode: bool, account_id: str) -> Connection:
+    """As get_connection, with persons and capabilities prefetched for the details page."""
+    if not matches_prefix(account_id, "acct_"):
+        raise Http404("No such account")
+    qs = (
+        connections_in_scope(platform=platform, livemode=livemode)
+        .select_related("account")
+        .prefetch_related(
+            Prefetch("capabilities", queryset=Capability.objects.order_by("name")),
+            Prefetch(
+                "account__persons",
+                queryset=Person.objects.filter(is_account_individual=False),
+                to_attr="owners",
+            ),
+        )
+    )
+    try:
+        return qs.get(account__public_id=account_id)
+    except Connection.DoesNotExist:
+        raise Http404("No such account") from None
+
+
+def account_activity(*, platform: Platform, account_public_id: str, limit: int = 50) -> list[AuditEvent]:
+    return list(
+        AuditEvent.objects.filter(platform=platform, account_public_id=account_public_id).select_related(
+            "actor__user"
+        )[:limit]
+    )

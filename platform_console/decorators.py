@@ -1,0 +1,34 @@
+"""Access control for dashboard views: signed in, on a platform's team, holding a permission."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+def operator_required(permission: str | None = None) -> Callable:
+    """Require a signed-in operator with a membership, and `permission` when given.
+
+    Anonymous visitors go to the login page; a user with no platform gets a page that says so;
+    a member whose roles lack the permission gets 403. Services check the permission again:
+    this decorator is for the page, not the only guard.
+    """
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if request.membership is None:
+                return render(request, "platform_console/no_platform.html", status=403)
+            if permission is not None and not request.membership.can(permission):
+                raise PermissionDenied(permission)
+            return view(request, *args, **kwargs)
+
+        wrapper.required_permission = permission  # read by the authorisation-matrix test
+        return wrapper
+
+    return decorator

@@ -1,0 +1,47 @@
+"""Public identifiers: a familiar prefix plus 24 random base62 characters (domain.md §2).
+
+Integer primary keys stay internal; URLs and the UI show these.
+"""
+
+import re
+import secrets
+import string
+
+from django.db import models
+
+ALPHABET = string.ascii_letters + string.digits
+ID_LENGTH = 24
+
+
+def new_public_id(prefix: str) -> str:
+    return prefix + "".join(secrets.choice(ALPHABET) for _ in range(ID_LENGTH))
+
+
+def matches_prefix(value: str, prefix: str) -> bool:
+    """True when `value` is shaped like an id of `prefix` (used to reject ids on the wrong route)."""
+    return bool(re.fullmatch(re.escape(prefix) + r"[A-Za-z0-9]{%d}" % ID_LENGTH, value or ""))
+
+
+class PublicIdField(models.CharField):
+    """A unique, indexed, prefixed public id filled in when the row is created."""
+
+    def __init__(self, *args, prefix: str = "", **kwargs):
+        self.prefix = prefix
+        kwargs.setdefault("max_length", 40)
+        kwargs.setdefault("unique", True)
+        kwargs.setdefault("editable", False)
+        kwargs["default"] = None
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["prefix"] = self.prefix
+        kwargs.pop("default", None)
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance, add):
+        value = getattr(model_instance, self.attname)
+        if not value:
+            value = new_public_id(self.prefix)
+            setattr(model_instance, self.attname, value)
+        return value

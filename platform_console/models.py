@@ -1,0 +1,176 @@
+"""Core models: operators, platforms, team membership with roles, and the audit trail."""
+
+from functools import cached_property
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+
+from .ids import PublicIdField
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **extra) -> "User":
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> "User":
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> "User":
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in: an operator of one or more platforms, or provider staff (is_staff)."""
+
+    # Stored lower-case; the login form lower-cases what is typed, so sign-in ignores case.
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=150, blank=True)
+    is_staff = models.BooleanField(default=False, help_text="Provider staff: may use the back office.")
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.email.split("@")[0]
+
+
+class Platform(models.Model):
+    """The business operating the console; it owns its connected accounts and its own balance."""
+
+    class Industry(models.TextChoices):
+        MARKETPLACE = "marketplace", "Marketplace"
+        SOFTWARE = "software", "Software platform (SaaS)"
+        CROWDFUNDING = "crowdfunding", "Crowdfunding"
+        GIG_ECONOMY = "gig_economy", "On-demand services"
+        OTHER = "other", "Other"
+
+    public_id = PublicIdField(prefix="acct_")
+    name = models.CharField(max_length=100)
+    country = models.CharField(max_length=2)  # ISO 3166-1 alpha-2; decides the account-debit region
+    default_currency = models.CharField(max_length=3, default="usd")  # lowercase ISO 4217
+
+    # Platform profile (the questionnaire a platform answers before creating accounts).
+    legal_name = models.CharField(max_length=200, blank=True)
+    website = models.URLField(blank=True)
+    support_email = models.EmailField(blank=True)
+    industry = models.CharField(max_length=20, choices=Industry, blank=True)
+    business_description = models.TextField(blank=True)
+    # True once every required profile field is filled in; account creation requires it.
+    platform_profile_completed = models.BooleanField(default=False)
+
+    connect_reserves_enabled = models.BooleanField(default=True)
+    require_two_step_auth = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    PROFILE_REQUIRED_FIELDS = ("legal_name", "website", "support_email", "industry", "business_description")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def profile_is_filled(self) -> bool:
+        return all(getattr(self, name) for name in self.PROFILE_REQUIRED_FIELDS)
+
+
+class Role(models.Model):
+    """A team role and what it allows. Permissions are data (domain.md §6), so a role is added
+    or changed in the back office without code: the console only ever asks `can(permission)`."""
+
+    slug = models.SlugField(max_length=40, unique=True)  # the SSO role id, e.g. "support_specialist"
+    name = models.CharField(max_length=80)
+    description = models.CharField(max_length=300, blank=True)
+    # List of permission codes such as "accounts.create"; see platform_console.permissions.
+    permissions = models.JSONField(default=list, blank=True)
+    position = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A user's place on one platform's team. Permissions are the union of the roles held."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="memberships")
+    roles = models.ManyToManyField(Role, related_name="memberships")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "platform"], name="one_membership_per_platform")]
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.platform}"
+
+    @cached_property
+    def permissions(self) -> frozenset[str]:
+        granted: set[str] = set()
+        for role in self.roles.all():  # prefetched by the middleware
+            granted.update(role.permissions)
+        return frozenset(granted)
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    @property
+    def role_names(self) -> list[str]:
+        return [role.name for role in self.roles.all()]
+
+
+class AuditEvent(models.Model):
+    """An immutable record of one state-changing action (domain.md §3.17)."""
+
+    public_id = PublicIdField(prefix="evt_")
+    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="audit_events")
+    actor = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Who acted, kept as text so the record survives the membership: an email, "system" or "provider".
+    actor_label = models.CharField(max_length=254)
+    action = models.CharField(max_length=80)  # e.g. "account.created"
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.CharField(max_length=40, blank=True)  # public id of the object acted on
+    # The connected account the event concerns (public acct_ id), for its Activity tab.
+    account_public_id = models.CharField(max_length=40, blank=True)
+    livemode = models.BooleanField(default=True)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    view_as_account = models.CharField(max_length=40, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["platform", "-created_at", "-id"], name="audit_platform_recent"),
+            models.Index(
+                fields=["platform", "account_public_id", "-created_at", "-id"], name="audit_account_recent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.action}"

@@ -1,0 +1,71 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts import selectors as account_selectors
+
+from . import permissions
+from .decorators import operator_required
+from .forms import EmailLoginForm
+from .middleware import SESSION_LIVEMODE, SESSION_PLATFORM
+from .models import AuditEvent, Membership
+
+
+class LoginView(auth_views.LoginView):
+    form_class = EmailLoginForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+@require_GET
+@operator_required(permissions.VIEW_ACCOUNTS)
+def home(request: HttpRequest) -> HttpResponse:
+    counts = account_selectors.status_counts(platform=request.platform, livemode=request.livemode)
+    recent = list(
+        AuditEvent.objects.filter(platform=request.platform, livemode=request.livemode).select_related(
+            "actor__user"
+        )[:8]
+    )
+    tiles = [
+        {"label": "Connected accounts", "count": counts[""], "status": "", "tone": "neutral"},
+        {"label": "Restricted", "count": counts["restricted"], "status": "restricted", "tone": "danger"},
+        {"label": "Restricted soon", "count": counts["restricted_soon"], "status": "restricted_soon", "tone": "warning"},
+        {"label": "In review", "count": counts["in_review"], "status": "in_review", "tone": "info"},
+        {"label": "Enabled", "count": counts["enabled"], "status": "enabled", "tone": "success"},
+    ]
+    return render(request, "platform_console/home.html", {"tiles": tiles, "recent_events": recent})
+
+
+def _back(request: HttpRequest, fallback: str = "home") -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return redirect(target)
+    return redirect(fallback)
+
+
+@require_POST
+@operator_required()
+def switch_platform(request: HttpRequest) -> HttpResponse:
+    """Make another of the operator's own platforms the current one."""
+    target = request.POST.get("platform", "")
+    membership = (
+        Membership.objects.filter(user=request.user, platform__public_id=target).select_related("platform").first()
+    )
+    if membership is None:
+        messages.error(request, "You are not a member of that platform.")
+        return redirect("home")
+    request.session[SESSION_PLATFORM] = membership.platform_id
+    messages.success(request, f"Switched to {membership.platform.name}.")
+    # Pages of one platform's objects make no sense on another: always land on Home.
+    return redirect("home")
+
+
+@require_POST
+@operator_required()
+def set_mode(request: HttpRequest) -> HttpResponse:
+    """The test-mode switch: every page shows only data of the chosen mode."""
+    request.session[SESSION_LIVEMODE] = request.POST.get("mode") != "test"
+    return _back(request)

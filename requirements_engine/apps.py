@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RequirementsEngineConfig(AppConfig):
+    name = "requirements_engine"
+    verbose_name = "Requirements engine"

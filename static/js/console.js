@@ -1,0 +1,92 @@
+// Small glue for server-rendered pages: menus, copy buttons, dialogs, toasts.
+// No inline scripts anywhere: everything is wired here by data attributes.
+(function () {
+  "use strict";
+
+  function closeMenus(except) {
+    document.querySelectorAll("[data-menu]").forEach(function (menu) {
+      if (menu === except) return;
+      var button = menu.querySelector("[data-menu-button]");
+      var list = menu.querySelector(".menu-list");
+      if (button) button.setAttribute("aria-expanded", "false");
+      if (list) list.hidden = true;
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-menu-button]");
+    if (button) {
+      var menu = button.closest("[data-menu]");
+      var list = menu.querySelector(".menu-list");
+      var open = list.hidden;
+      closeMenus(menu);
+      list.hidden = !open;
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      if (open) {
+        var first = list.querySelector("[role=menuitem]:not([aria-disabled=true])");
+        if (first) first.focus();
+      }
+      return;
+    }
+    if (!event.target.closest(".menu-list")) closeMenus(null);
+
+    var copy = event.target.closest("[data-copy]");
+    if (copy) {
+      var value = copy.getAttribute("data-copy");
+      var done = function () { toast("Copied " + (value.length > 40 ? "link" : value)); };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(value).then(done, function () { fallbackCopy(value); done(); });
+      } else {
+        fallbackCopy(value); done();
+      }
+    }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") closeMenus(null);
+  });
+
+  function fallbackCopy(value) {
+    var area = document.createElement("textarea");
+    area.value = value;
+    area.setAttribute("readonly", "");
+    area.className = "visually-hidden";
+    document.body.appendChild(area);
+    area.select();
+    try { document.execCommand("copy"); } catch (e) { /* the value stays visible to copy by hand */ }
+    document.body.removeChild(area);
+  }
+
+  function toast(message) {
+    var region = document.getElementById("toast-region");
+    if (!region) return;
+    var item = document.createElement("div");
+    item.className = "toast";
+    item.textContent = message;
+    region.appendChild(item);
+    setTimeout(function () { item.remove(); }, 3500);
+  }
+
+  // Dialogs: a server-rendered <dialog> swapped into #dialog-slot opens itself.
+  function openDialogs(root) {
+    (root || document).querySelectorAll("dialog[data-autoopen]").forEach(function (dialog) {
+      if (!dialog.open) dialog.showModal();
+      var field = dialog.querySelector("[aria-invalid=true], input:not([type=hidden]), select, textarea");
+      if (field) field.focus();
+    });
+  }
+  document.addEventListener("htmx:afterSwap", function (event) { openDialogs(event.detail.target); });
+  document.addEventListener("DOMContentLoaded", function () { openDialogs(document); });
+  document.addEventListener("close-dialog", function () {
+    document.querySelectorAll("#dialog-slot dialog").forEach(function (dialog) { dialog.close(); dialog.remove(); });
+  });
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-dialog-close]")) {
+      var dialog = event.target.closest("dialog");
+      if (dialog) { dialog.close(); dialog.remove(); }
+    }
+  });
+  document.addEventListener("show-toast", function (event) {
+    if (event.detail && event.detail.value) toast(event.detail.value);
+  });
+})();

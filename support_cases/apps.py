@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SupportCasesConfig(AppConfig):
+    name = "support_cases"
+    verbose_name = "Support cases"

@@ -1,0 +1,37 @@
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.factories import AccountFactory, ConnectionFactory, MembershipFactory, PlatformFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_admin_signs_in_searches_metadata_and_opens_an_account(live_server, page):
+    platform = PlatformFactory(name="Rocket Rides")
+    user = UserFactory(email="admin@demo.test", password="demo")
+    MembershipFactory(user=user, platform=platform, roles=["admin"])
+    target = ConnectionFactory(
+        platform=platform,
+        account=AccountFactory(name="Acme Bakery", email="owner@acme.example"),
+        metadata={"order_ref": "A-1042"},
+    )
+    ConnectionFactory.create_batch(4, platform=platform, metadata={"order_ref": "B-7"})
+
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Email").fill("admin@demo.test")
+    page.get_by_label("Password").fill("demo")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Connected accounts").first.click()
+    expect(page.get_by_role("heading", name="Connected accounts")).to_be_visible()
+    expect(page.get_by_test_id("account-row")).to_have_count(5)
+
+    page.locator("#id_q").fill("order_ref:A-1042")
+    expect(page.get_by_test_id("account-row")).to_have_count(1)
+    expect(page).to_have_url(re.compile(r"/accounts/\?.*q=order_ref%3AA-1042"))
+
+    page.get_by_role("link", name="Acme Bakery").click()
+    expect(page.get_by_test_id("account-name")).to_have_text("Acme Bakery")
+    expect(page.get_by_text(target.account.public_id).first).to_be_visible()
+    expect(page.get_by_test_id("metadata-section")).to_contain_text("A-1042")

@@ -1,0 +1,112 @@
+import os
+import shutil
+
+import pytest
+from django.db import connection as db_connection
+
+from .factories import ConnectionFactory, MembershipFactory, PlatformFactory
+
+# Playwright's sync API runs an event loop in the test thread; the live server's database
+# teardown would otherwise refuse to run there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    broker = "Redis" if settings.REDIS_URL else "eager (in-process)"
+    return [f"database vendor: {engine}", f"celery: {broker}", f"chromium: {CHROMIUM if os.path.exists(CHROMIUM) else 'missing'}"]
+
+
+def pytest_collection_modifyitems(config, items):
+    from django.conf import settings
+
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    has_chromium = os.path.exists(CHROMIUM)
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://…"))
+        if "browser" in item.keywords and not has_chromium:
+            item.add_marker(pytest.mark.skip(reason="Chromium is not installed (apt-get install chromium)"))
+        if "celery_worker" in item.keywords and not settings.REDIS_URL:
+            item.add_marker(pytest.mark.skip(reason="needs Redis: set REDIS_URL=redis://…"))
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture
+def platform(db):
+    return PlatformFactory(name="Rocket Rides")
+
+
+@pytest.fixture
+def other_platform(db):
+    return PlatformFactory(name="Other Platform")
+
+
+def _member(platform, role):
+    return MembershipFactory(platform=platform, roles=[role], user__email=f"{role}@{platform.pk}.test")
+
+
+@pytest.fixture
+def admin(platform):
+    return _member(platform, "admin")
+
+
+@pytest.fixture
+def developer(platform):
+    return _member(platform, "developer")
+
+
+@pytest.fixture
+def analyst(platform):
+    return _member(platform, "analyst")
+
+
+@pytest.fixture
+def support(platform):
+    return _member(platform, "support_specialist")
+
+
+@pytest.fixture
+def viewer(platform):
+    return _member(platform, "view_only")
+
+
+@pytest.fixture
+def connection(platform):
+    return ConnectionFactory(platform=platform, account__name="Acme Bakery")
+
+
+@pytest.fixture
+def operator_client(client):
+    """client.force_login wrapped: operator_client(membership) signs in as that member."""
+
+    def log_in(membership):
+        client.force_login(membership.user)
+        return client
+
+    return log_in
+
+
+@pytest.fixture
+def vendor():
+    return db_connection.vendor
