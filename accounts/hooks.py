@@ -33,6 +33,23 @@ after_account_change: list[Callable[["Connection"], None]] = []
 detail_panels: list[Panel] = []
 
 
+@dataclass(frozen=True)
+class ListColumn:
+    """An extra column of the Connected accounts list supplied by a lower app.
+
+    `annotate` adds what the cell needs to the list queryset (a Subquery annotation, say), so the
+    column costs no query per row; `template` renders one cell with `connection` in its context.
+    """
+
+    header: str
+    template: str
+    annotate: Callable[[Any], Any]
+    numeric: bool = False
+
+
+list_columns: list[ListColumn] = []
+
+
 def account_changed(connection: "Connection") -> None:
     for fn in after_account_change:
         fn(connection)
@@ -45,3 +62,9 @@ def panels_for(request: "HttpRequest", connection: "Connection") -> dict[str, li
         if context is not None:
             rendered.setdefault(panel.slot, []).append((panel.template, context))
     return rendered
+
+
+def annotate_list(queryset):
+    for column in list_columns:
+        queryset = column.annotate(queryset)
+    return queryset

@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from platform_console.ids import PublicIdField
+from platform_console.ids import PublicIdField, new_public_id
 
 
 class Account(models.Model):
@@ -100,6 +100,21 @@ class Connection(models.Model):
         RESTRICTED_SOON = "restricted_soon", "Restricted soon"
         ENABLED = "enabled", "Enabled"
 
+    class PayoutInterval(models.TextChoices):
+        DAILY = "daily", "Daily"
+        WEEKLY = "weekly", "Weekly"
+        MONTHLY = "monthly", "Monthly"
+        MANUAL = "manual", "Manual"
+
+    class Weekday(models.TextChoices):
+        MONDAY = "monday", "Monday"
+        TUESDAY = "tuesday", "Tuesday"
+        WEDNESDAY = "wednesday", "Wednesday"
+        THURSDAY = "thursday", "Thursday"
+        FRIDAY = "friday", "Friday"
+        SATURDAY = "saturday", "Saturday"
+        SUNDAY = "sunday", "Sunday"
+
     VISIBLE_STATES = (Lifecycle.INVITED, Lifecycle.ACTIVE, Lifecycle.REJECTED)
 
     # Tenant key: every query on this table is scoped by it (and by livemode).
@@ -134,6 +149,18 @@ class Connection(models.Model):
     status = models.CharField(max_length=20, choices=Status, default=Status.INVITED)
 
     metadata = models.JSONField(default=dict, blank=True)
+
+    # settings.payouts.schedule (domain.md §7.9): platform-controlled, deleted with the connection.
+    payout_interval = models.CharField(max_length=10, choices=PayoutInterval, default=PayoutInterval.DAILY)
+    # Days charge funds are held before becoming available; None means the country's minimum.
+    payout_delay_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    payout_weekly_anchor = models.CharField(max_length=10, choices=Weekday, blank=True)
+    payout_monthly_anchor = models.PositiveSmallIntegerField(null=True, blank=True)  # 1–31
+
+    # tos_acceptance.* : recorded when the holder agrees to the terms (never by an operator).
+    tos_accepted_at = models.DateTimeField(null=True, blank=True)
+    tos_ip = models.GenericIPAddressField(null=True, blank=True)
+    tos_user_agent = models.CharField(max_length=300, blank=True)
 
     created_at = models.DateTimeField(default=timezone.now)
     connected_at = models.DateTimeField(null=True, blank=True)
@@ -295,3 +322,58 @@ class Capability(models.Model):
     @property
     def label(self) -> str:
         return self.LABELS.get(self.name, self.name.replace("_", " ").capitalize())
+
+
+class ExternalAccount(models.Model):
+    """A bank account (ba_) or debit card (card_) that payouts go to. Full numbers are never
+    stored: only what identifies the destination to a person (last4, bank, brand)."""
+
+    class Kind(models.TextChoices):
+        BANK_ACCOUNT = "bank_account", "Bank account"
+        CARD = "card", "Debit card"
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        VALIDATED = "validated", "Validated"
+        VERIFIED = "verified", "Verified"
+        VERIFICATION_FAILED = "verification_failed", "Verification failed"
+        ERRORED = "errored", "Errored"
+
+    public_id = models.CharField(max_length=40, unique=True, editable=False)  # ba_… or card_…
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="external_accounts")
+    kind = models.CharField(max_length=12, choices=Kind)
+    country = models.CharField(max_length=2)
+    currency = models.CharField(max_length=3)
+    last4 = models.CharField(max_length=4)
+    # The test-mode magic values (domain.md §10) decide payout outcomes; a keyed fingerprint of the
+    # full number lets the engine recognise them without keeping the number itself.
+    fingerprint = models.CharField(max_length=64, blank=True)
+    account_holder_name = models.CharField(max_length=200, blank=True)
+    bank_name = models.CharField(max_length=100, blank=True)
+    routing_number = models.CharField(max_length=20, blank=True)
+    brand = models.CharField(max_length=20, blank=True)
+    exp_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    exp_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    supports_instant = models.BooleanField(default=False)
+    default_for_currency = models.BooleanField(default=False)
+    status = models.CharField(max_length=20, choices=Status, default=Status.NEW)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-default_for_currency", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "currency"],
+                condition=Q(default_for_currency=True),
+                name="one_default_external_account_per_currency",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ••••{self.last4}"
+
+    def save(self, *args, **kwargs):
+        if not self.public_id:
+            prefix = "ba_" if self.kind == self.Kind.BANK_ACCOUNT else "card_"
+            self.public_id = new_public_id(prefix)
+        super().save(*args, **kwargs)

@@ -28,6 +28,7 @@ def connection_list(request: HttpRequest) -> HttpResponse:
         dashboard_type=filters["access"],
         country=filters["country"],
     )
+    connections = hooks.annotate_list(connections)
     page = keyset_page(connections, after=filters["after"], before=filters["before"])
     context = {
         "form": form,
@@ -36,6 +37,7 @@ def connection_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "is_filtered": bool(filters["q"] or filters["status"] or filters["access"] or filters["country"]),
         "status_tabs": _status_tabs(request, filters),
+        "extra_columns": hooks.list_columns,
     }
     template = "accounts/connection_list.html"
     if request.htmx and not request.htmx.history_restore_request:

@@ -14,5 +14,6 @@ urlpatterns = [
     path("platform/switch/", views.switch_platform, name="switch_platform"),
     path("mode/", views.set_mode, name="set_mode"),
     path("accounts/", include("accounts.urls")),
+    path("", include("money.urls")),
     path("backoffice/", admin.site.urls),
 ]
