@@ -32,6 +32,15 @@ after_account_change: list[Callable[["Connection"], None]] = []
 
 detail_panels: list[Panel] = []
 
+# Called with (connection, {field path: submitted value}) inside the transaction of a write that
+# received field values, before write-only values (tax ids, id numbers) are discarded: the
+# requirements engine verifies them (test-mode magic values, or the live review queue).
+fields_submitted: list[Callable[["Connection", dict[str, Any]], None]] = []
+
+# Each returns the requirement field paths a connection must provide during onboarding, or None
+# to defer; the requirements engine registers one. Without any, accounts.onboarding's baseline applies.
+onboarding_paths: list[Callable[["Connection"], set[str] | None]] = []
+
 
 @dataclass(frozen=True)
 class ListColumn:
@@ -68,3 +77,8 @@ def annotate_list(queryset):
     for column in list_columns:
         queryset = column.annotate(queryset)
     return queryset
+
+
+def submitted(connection: "Connection", values: dict[str, Any]) -> None:
+    for fn in fields_submitted:
+        fn(connection, values)

@@ -40,7 +40,11 @@ class Account(models.Model):
     address_city = models.CharField(max_length=100, blank=True)
     address_state = models.CharField(max_length=100, blank=True)
     address_postal_code = models.CharField(max_length=20, blank=True)
-    tax_id_provided = models.BooleanField(default=False)
+    tax_id_provided = models.BooleanField(default=False)  # company.tax_id is write-only
+    tax_id_registrar = models.CharField(max_length=100, blank=True)  # German register court only
+    legal_name_kana = models.CharField(max_length=200, blank=True)  # Japan only
+    owners_provided = models.BooleanField(default=False)  # attestation: every owner of 25 % or more is listed
+    directors_provided = models.BooleanField(default=False)
 
     # Support-case visibility flags (domain.md §3.16).
     is_platform = models.BooleanField(default=False)
@@ -225,6 +229,8 @@ class Person(models.Model):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="persons")
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
+    first_name_kana = models.CharField(max_length=100, blank=True)  # Japan only
+    last_name_kana = models.CharField(max_length=100, blank=True)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=20, blank=True)
     dob = models.DateField(null=True, blank=True)
@@ -237,6 +243,7 @@ class Person(models.Model):
     # here for display; the value itself never leaves the verification step.
     id_number_provided = models.BooleanField(default=False)
     id_number_last4 = models.CharField(max_length=4, blank=True)
+    ssn_last_4_provided = models.BooleanField(default=False)
 
     is_representative = models.BooleanField(default=False)
     is_owner = models.BooleanField(default=False)
@@ -377,3 +384,55 @@ class ExternalAccount(models.Model):
             prefix = "ba_" if self.kind == self.Kind.BANK_ACCOUNT else "card_"
             self.public_id = new_public_id(prefix)
         super().save(*args, **kwargs)
+
+
+class AccountLink(models.Model):
+    """A bearer link an account holder opens without logging in: the one-time onboarding invite
+    and (later) remediation and support links. Only a hash of the token is stored; the URL is
+    shown once, when issued, and emailed through the outbox."""
+
+    class Kind(models.TextChoices):
+        ONBOARDING = "onboarding", "Onboarding invite"
+        REMEDIATION = "remediation", "Remediation link"
+        SUPPORT = "support", "Support link"
+
+    PREFIXES = {Kind.ONBOARDING: "oinv_", Kind.REMEDIATION: "rmlink_", Kind.SUPPORT: "slink_"}
+
+    public_id = models.CharField(max_length=40, unique=True, editable=False)
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="links")
+    kind = models.CharField(max_length=12, choices=Kind)
+    # sha256 of the random token (256 bits from secrets.token_urlsafe); the token itself is never stored.
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        "platform_console.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_to = models.EmailField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)  # single-use links: when completed
+    revoked_at = models.DateTimeField(null=True, blank=True)  # replaced by a newer link
+    visit_count = models.PositiveIntegerField(default=0)
+    last_visited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["connection", "kind", "-created_at"], name="link_by_connection")]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+    def save(self, *args, **kwargs):
+        if not self.public_id:
+            self.public_id = new_public_id(self.PREFIXES[self.kind])
+        super().save(*args, **kwargs)
+
+    def state(self, now=None) -> str:
+        """"active", "used", "revoked" or "expired"."""
+        now = now or timezone.now()
+        if self.used_at:
+            return "used"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= now:
+            return "expired"
+        return "active"

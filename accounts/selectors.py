@@ -16,7 +16,7 @@ from platform_console.ids import matches_prefix
 from platform_console.models import AuditEvent, Platform
 from platform_console.pagination import CappedCount, capped_count
 
-from .models import Capability, Connection, Person
+from .models import AccountLink, Capability, Connection, Person
 
 MAX_QUERY_LENGTH = 200
 METADATA_KEY_MAX = 40
@@ -161,3 +161,7 @@ def account_activity(*, platform: Platform, account_public_id: str, limit: int =
             "actor__user"
         )[:limit]
     )
+
+
+def latest_link(connection: Connection, *, kind: str) -> AccountLink | None:
+    return AccountLink.objects.filter(connection=connection, kind=kind).order_by("-created_at", "-id").first()

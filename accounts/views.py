@@ -1,14 +1,20 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from platform_console import permissions
 from platform_console.decorators import operator_required
+from platform_console.middleware import request_meta
 from platform_console.pagination import keyset_page
 
-from . import hooks, selectors
-from .forms import ConnectionFilterForm
+from . import hooks, onboarding, onboarding_flow, selectors, services
+from .errors import AccountError, NotAllowed
+from .forms import ConnectionFilterForm, CreateAccountForm
 from .models import Connection
 from .status import tone_of
 
@@ -38,6 +44,7 @@ def connection_list(request: HttpRequest) -> HttpResponse:
         "is_filtered": bool(filters["q"] or filters["status"] or filters["access"] or filters["country"]),
         "status_tabs": _status_tabs(request, filters),
         "extra_columns": hooks.list_columns,
+        "create_blockers": services.creation_blockers(request.membership),
     }
     template = "accounts/connection_list.html"
     if request.htmx and not request.htmx.history_restore_request:
@@ -77,7 +84,16 @@ def connection_detail(request: HttpRequest, account_id: str) -> HttpResponse:
         "status_tone": tone_of(connection.status),
         "panels": hooks.panels_for(request, connection),
         "tab": "overview",
+        "link": selectors.latest_link(connection, kind="onboarding") if connection.lifecycle_state == "invited" else None,
+        "can_issue": request.membership.can(permissions.CREATE_ACCOUNTS),
+        "can_onboard": (
+            connection.is_platform_collected
+            and not connection.details_submitted
+            and request.membership.can(permissions.EDIT_PROFILE)
+        ),
     }
+    if context["can_onboard"] or (connection.is_platform_collected and not connection.details_submitted):
+        context["onboarding_steps"] = onboarding_flow.step_list(connection, "")
     return render(request, "accounts/connection_detail.html", context)
 
 
@@ -94,3 +110,119 @@ def connection_activity(request: HttpRequest, account_id: str) -> HttpResponse:
         "tab": "activity",
     }
     return render(request, "accounts/connection_activity.html", context)
+
+
+def _meta(request: HttpRequest) -> dict:
+    return request_meta(request)
+
+
+@require_http_methods(["GET", "POST"])
+@operator_required(permissions.VIEW_ACCOUNTS)
+def create_account(request: HttpRequest) -> HttpResponse:
+    """The + Create dialog. Roles that may not create, and French platforms, are refused on the
+    server whatever the page showed; an incomplete platform profile is explained in the dialog."""
+    blockers = services.creation_blockers(request.membership)
+    hard = [b for b in blockers if b.code in ("role", "country")]
+    if request.method == "POST" and hard:
+        raise PermissionDenied(hard[0].message)
+    template = "accounts/create_dialog.html" if request.htmx else "accounts/create_page.html"
+    context = {"blockers": blockers, "livemode": request.livemode}
+    if blockers:
+        return render(request, template, context, status=422 if request.method == "POST" else 200)
+
+    if request.method == "POST" and request.POST.get("step") == "edit":
+        # The Edit step: show the controller properties, filled with the chosen access type's preset.
+        access = request.POST.get("dashboard_type") or "express"
+        initial = {**request.POST.dict(), **services.PRESETS.get(access, services.PRESETS["express"]),
+                   "customize": True, "capabilities": request.POST.getlist("capabilities")}
+        form = CreateAccountForm(initial=initial, platform=request.platform)
+        return render(request, template, {**context, "form": form, "editing": True})
+
+    form = CreateAccountForm(request.POST or None, platform=request.platform)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            connection, token = services.create_account(
+                actor=request.membership, livemode=request.livemode, country=data["country"], email=data["email"],
+                dashboard_type=data["dashboard_type"], fees_payer=data["fees_payer"],
+                losses_payments=data["losses_payments"], requirement_collection=data["requirement_collection"],
+                business_type=data["business_type"], capabilities=data["capabilities"], metadata=data["metadata"],
+                request_meta=_meta(request),
+            )
+        except NotAllowed as error:
+            raise PermissionDenied(error.message) from error
+        except AccountError as error:
+            form.add_error(None, error.message)
+        else:
+            detail = reverse("accounts:detail", args=[connection.account.public_id])
+            if token is None:
+                if request.htmx:
+                    return HttpResponseClientRedirect(detail)
+                return redirect(detail)
+            url = request.build_absolute_uri(reverse("onboard_entry", args=[token]))
+            result = {"connection": connection, "url": url, "detail_url": detail}
+            if request.htmx:
+                response = render(request, "accounts/create_result_dialog.html", result)
+                return trigger_client_event(response, "accounts-changed")
+            return render(request, "accounts/create_result_page.html", result)
+    editing = bool(request.POST.get("customize"))
+    return render(request, template, {**context, "form": form, "editing": editing},
+                  status=422 if form.errors else 200)
+
+
+@require_POST
+@operator_required(permissions.CREATE_ACCOUNTS)
+def reissue_onboarding_link(request: HttpRequest, account_id: str) -> HttpResponse:
+    connection = selectors.get_connection(platform=request.platform, livemode=request.livemode, account_id=account_id)
+    try:
+        link, token = services.issue_onboarding_link(actor=request.membership, connection=connection,
+                                                     request_meta=_meta(request))
+    except AccountError as error:
+        messages.error(request, error.message)
+        return redirect("accounts:detail", account_id)
+    context = {"connection": connection, "account": connection.account, "link": link,
+               "new_url": request.build_absolute_uri(reverse("onboard_entry", args=[token])), "can_issue": True}
+    if request.htmx:
+        return trigger_client_event(render(request, "accounts/_onboarding_card.html", context), "show-toast",
+                                    f"New onboarding link emailed to {connection.account.email}")
+    return render(request, "accounts/link_issued_page.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@operator_required(permissions.EDIT_PROFILE)
+def operator_onboarding(request: HttpRequest, account_id: str, step: str) -> HttpResponse:
+    """Finish onboarding of a platform-collected (None access) account on its behalf."""
+    connection = selectors.get_connection(platform=request.platform, livemode=request.livemode, account_id=account_id)
+    if not connection.is_platform_collected:
+        raise PermissionDenied("This account provides its own information.")
+    if connection.details_submitted:
+        messages.info(request, "Onboarding details were already submitted for this account.")
+        return redirect("accounts:detail", account_id)
+    if step not in onboarding.step_slugs(connection.account):
+        return redirect("accounts:onboarding", account_id, onboarding.first_incomplete_step(connection))
+    base = {"connection": connection, "account": connection.account, "status_tone": tone_of(connection.status),
+            "tab": "overview", "steps": onboarding_flow.step_list(connection, step), "hosted": False}
+    if step == "review":
+        review = onboarding_flow.review_context(connection)
+        if request.method == "POST":
+            if review["missing"]:
+                messages.error(request, "Some required details are still missing: complete the steps marked below.")
+            else:
+                try:
+                    services.submit_onboarding_for_account(actor=request.membership, connection=connection,
+                                                           request_meta=_meta(request))
+                except NotAllowed as error:
+                    raise PermissionDenied(error.message) from error
+                messages.success(request, "Onboarding details submitted.")
+                return redirect("accounts:detail", account_id)
+        return render(request, "accounts/operator_review.html",
+                      {**base, **review, "step": onboarding.STEPS["review"]})
+    try:
+        result = onboarding_flow.handle_step(request, connection, step, actor=request.membership,
+                                             request_meta=_meta(request))
+    except NotAllowed as error:
+        raise PermissionDenied(error.message) from error
+    if result.done:
+        connection.refresh_from_db()
+        return redirect("accounts:onboarding", account_id, onboarding_flow.next_step(connection, step))
+    return render(request, "accounts/operator_step.html", {**base, **result.context}, status=result.status)

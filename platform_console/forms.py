@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from .models import Platform
+
 
 class EmailLoginForm(AuthenticationForm):
     """Sign in with email and password; the email is matched without regard to case."""
@@ -18,3 +20,28 @@ class EmailLoginForm(AuthenticationForm):
 
     def clean_username(self) -> str:
         return self.cleaned_data["username"].strip().lower()
+
+
+class PlatformProfileForm(forms.ModelForm):
+    class Meta:
+        model = Platform
+        fields = ["legal_name", "website", "support_email", "industry", "business_description"]
+        labels = {
+            "legal_name": "Legal business name",
+            "website": "Platform website",
+            "support_email": "Support email for connected accounts",
+            "industry": "What kind of platform is this?",
+            "business_description": "What does your platform do?",
+        }
+        widgets = {"business_description": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = True
+
+    def clean_website(self) -> str:
+        value = self.cleaned_data["website"]
+        if not value.startswith("https://"):
+            raise forms.ValidationError("Enter the address starting with https://")
+        return value

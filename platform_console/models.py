@@ -174,3 +174,38 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.public_id} {self.action}"
+
+
+class OutboxEmail(models.Model):
+    """An email waiting to be sent, written in the same transaction as the change it reports.
+
+    A Celery task sends it after the commit; a periodic task re-dispatches anything still pending,
+    so a broker outage delays mail but loses none, and a rolled-back change sends nothing.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"  # gave up after the last attempt
+
+    platform = models.ForeignKey(Platform, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    to = models.EmailField(max_length=254)
+    template = models.CharField(max_length=100)  # e.g. "accounts/email/onboarding_link" (+ .txt/.html/_subject.txt)
+    # What the templates need. Bearer links are stored here until the mail is sent, then cleared.
+    context = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # Kept for the operator-facing record ("Onboarding link sent to …") without the secret itself.
+    subject = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="outbox_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.template} → {self.to} ({self.status})"

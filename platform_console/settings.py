@@ -133,6 +133,7 @@ EMAIL_BACKEND = env(
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / "sent_emails"))
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Platform Console <console@localhost>")
@@ -150,20 +151,31 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 # Fixed periodic tasks live here (Celery's static schedule), so beat needs no database
 # scheduler; later issues add their entries.
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "redispatch-outbox": {"task": "platform_console.tasks.redispatch_pending_emails", "schedule": 60.0},
+}
 
 # The console's own knobs.
 CONSOLE_PAGE_SIZE = env.int("CONSOLE_PAGE_SIZE", default=25)
 # Counts above this are shown as "1,000+": an exact COUNT(*) over a million rows per page
 # view is what makes big lists slow.
 CONSOLE_COUNT_CAP = env.int("CONSOLE_COUNT_CAP", default=1000)
+# Absolute base of links in emails (onboarding, remediation).
+CONSOLE_SITE_URL = env("CONSOLE_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Lifetime of the one-time onboarding link emailed to an account holder (domain.md §9).
+ONBOARDING_LINK_DAYS = env.int("ONBOARDING_LINK_DAYS", default=7)
 # Demo logins with the password "demo" exist only for local development.
 CONSOLE_ALLOW_DEMO_SEED = DEBUG
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_bearer_links": {"()": "platform_console.logging.RedactBearerLinks"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_bearer_links"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "django.request": {"filters": ["redact_bearer_links"]},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

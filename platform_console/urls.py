@@ -1,6 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
+
+from accounts import hosted_views
 
 from . import views
 
@@ -15,5 +19,11 @@ urlpatterns = [
     path("mode/", views.set_mode, name="set_mode"),
     path("accounts/", include("accounts.urls")),
     path("", include("money.urls")),
+    path("settings/profile/", views.platform_profile, name="platform_profile"),
+    # Hosted pages for account holders: no operator login.
+    path("onboard/<str:token>/", hosted_views.onboard_entry, name="onboard_entry"),
+    path("onboarding/done/", hosted_views.onboard_done, name="onboard_done"),
+    path("onboarding/<slug:step>/", hosted_views.onboard_step, name="onboard_step"),
     path("backoffice/", admin.site.urls),
+    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
 ]

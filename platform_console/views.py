@@ -1,16 +1,17 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors as account_selectors
 
-from . import permissions
+from . import permissions, services
 from .decorators import operator_required
-from .forms import EmailLoginForm
-from .middleware import SESSION_LIVEMODE, SESSION_PLATFORM
+from .forms import EmailLoginForm, PlatformProfileForm
+from .middleware import SESSION_LIVEMODE, SESSION_PLATFORM, request_meta
 from .models import AuditEvent, Membership
 
 
@@ -69,3 +70,22 @@ def set_mode(request: HttpRequest) -> HttpResponse:
     """The test-mode switch: every page shows only data of the chosen mode."""
     request.session[SESSION_LIVEMODE] = request.POST.get("mode") != "test"
     return _back(request)
+
+
+@require_http_methods(["GET", "POST"])
+@operator_required()
+def platform_profile(request: HttpRequest) -> HttpResponse:
+    """The platform profile: every operator can read it; Administrators complete and change it."""
+    can_edit = request.membership.can(permissions.EDIT_PLATFORM_PROFILE)
+    if request.method == "POST" and not can_edit:
+        raise PermissionDenied("Only Administrators can change the platform profile.")
+    form = PlatformProfileForm(request.POST or None, instance=request.platform)
+    if request.method == "POST" and form.is_valid():
+        services.update_platform_profile(actor=request.membership, data=form.cleaned_data, request_meta=request_meta(request))
+        messages.success(request, "Platform profile saved." + (" You can now create connected accounts." if request.platform.country != "FR" else ""))
+        return redirect("platform_profile")
+    if not can_edit:
+        for field in form.fields.values():
+            field.disabled = True
+    return render(request, "platform_console/platform_profile.html", {"form": form, "can_edit": can_edit},
+                  status=422 if form.errors else 200)

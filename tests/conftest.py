@@ -110,3 +110,21 @@ def operator_client(client):
 @pytest.fixture
 def vendor():
     return db_connection.vendor
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery():
+    """Tasks run in-process in tests unless a test starts a real worker (see test_celery_worker):
+    pytest-django's settings fixture does not reach Celery, whose config is read at import."""
+    from platform_console.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def run_on_commit(django_capture_on_commit_callbacks):
+    """Run a block and then its on-commit callbacks, as a real commit would."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)

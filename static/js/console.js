@@ -86,6 +86,35 @@
       if (dialog) { dialog.close(); dialog.remove(); }
     }
   });
+  // A submit button whose label follows a radio choice (the + Create dialog: Continue / Create).
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.form || input.type !== "radio") return;
+    input.form.querySelectorAll("[data-label-for='" + input.name + "']").forEach(function (button) {
+      var label = button.getAttribute("data-label-" + input.value);
+      if (label) button.textContent = label;
+    });
+  });
+
+  // Fields that only apply to one choice (data-show-when="name:value") hide for the others.
+  // Without JavaScript every field stays visible and the server checks what applies.
+  function applyShowWhen(root) {
+    (root || document).querySelectorAll("[data-show-when]").forEach(function (field) {
+      var rule = field.getAttribute("data-show-when").split(":");
+      var form = field.closest("form");
+      if (!form) return;
+      var controls = form.querySelectorAll("[name='" + rule[0] + "']");
+      var current = "";
+      controls.forEach(function (c) {
+        if ((c.type === "radio" || c.type === "checkbox") ? c.checked : true) current = c.type === "checkbox" ? "on" : c.value;
+      });
+      field.hidden = current !== rule[1];
+    });
+  }
+  document.addEventListener("change", function () { applyShowWhen(document); });
+  document.addEventListener("DOMContentLoaded", function () { applyShowWhen(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { applyShowWhen(event.detail.target); });
+
   document.addEventListener("show-toast", function (event) {
     if (event.detail && event.detail.value) toast(event.detail.value);
   });

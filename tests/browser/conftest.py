@@ -14,3 +14,31 @@ def log_in(page, live_server, client):
         return page
 
     return do
+
+
+@pytest.fixture
+def demo_operator(db):
+    """Create an operator of a US platform with a complete profile; returns a function(role)->email."""
+    from tests.factories import MembershipFactory, PlatformFactory, UserFactory
+
+    platform = PlatformFactory(name="Rocket Rides")
+
+    def make(role: str, email: str):
+        user = UserFactory(email=email, password="demo")
+        MembershipFactory(user=user, platform=platform, roles=[role])
+        return platform
+
+    return make
+
+
+@pytest.fixture
+def sign_in(page, live_server):
+    def do(email: str, password: str = "demo"):
+        page.goto(f"{live_server.url}/login/")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{live_server.url}/")
+        return page
+
+    return do

@@ -6,7 +6,8 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC_NAMES = {"login", "logout"}
+# Hosted pages for account holders are public by design: a bearer link, not a login, opens them.
+PUBLIC_NAMES = {"login", "logout", "onboard_entry", "onboard_step", "onboard_done"}
 
 
 def dashboard_patterns():

@@ -8,7 +8,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_switcher_lists_only_the_operators_own_platforms(operator_client, admin, other_platform):
     stranger_platform = MembershipFactory(roles=["admin"]).platform
-    MembershipFactory(user=admin.user, platform=other_platform, roles=["viewer"])
+    MembershipFactory(user=admin.user, platform=other_platform, roles=["view_only"])
     html = operator_client(admin).get(reverse("home")).content.decode()
     assert 'data-testid="platform-switcher"' in html
     assert other_platform.name in html and stranger_platform.name not in html

@@ -10,7 +10,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Account, Capability, Connection, Person
+from accounts.links import new_link
+from accounts.models import Account, AccountLink, Capability, Connection, Person
 from accounts.services import refresh_status
 from platform_console.audit import record_audit
 from platform_console.countries import DEFAULT_CURRENCY
@@ -166,6 +167,8 @@ class Command(BaseCommand):
                     is_representative=True, email=account.email, dob=date(1985, 5, 17),
                     verification_status="verified",
                 )
+            if access in ("full", "express"):
+                self._onboarding_link(connection, admin, used=status != "invited", now=now)
             refresh_status(connection)
             record_audit(
                 actor=admin,
@@ -176,6 +179,18 @@ class Command(BaseCommand):
                 after={"dashboard_type": access, "country": country},
             )
         return count
+
+    @staticmethod
+    def _onboarding_link(connection: Connection, admin: Membership, *, used: bool, now) -> None:
+        """Invited accounts are mid-onboarding with a live link; connected ones used theirs."""
+        link, _token = new_link(connection=connection, kind=AccountLink.Kind.ONBOARDING,
+                                lifetime=timedelta(days=7), created_by=admin, sent_to=connection.account.email)
+        if used:
+            AccountLink.objects.filter(pk=link.pk).update(
+                created_at=connection.created_at, expires_at=connection.created_at + timedelta(days=7),
+                used_at=connection.connected_at, visit_count=2,
+            )
+            Connection.objects.filter(pk=connection.pk).update(tos_accepted_at=connection.connected_at)
 
     @staticmethod
     def _controller(access: str) -> dict:

@@ -1,0 +1,40 @@
+"""Reference lists the forms offer: merchant category codes and capability defaults."""
+
+MCC_CHOICES = [
+    ("1520", "General contractors"),
+    ("4121", "Taxicabs and limousines"),
+    ("4214", "Moving and freight"),
+    ("4722", "Travel agencies"),
+    ("5045", "Computers and software"),
+    ("5192", "Books and periodicals"),
+    ("5261", "Nurseries and garden supplies"),
+    ("5411", "Grocery stores"),
+    ("5462", "Bakeries"),
+    ("5691", "Clothing stores"),
+    ("5734", "Software stores"),
+    ("5812", "Restaurants"),
+    ("5813", "Bars"),
+    ("5814", "Fast food"),
+    ("5941", "Sporting goods"),
+    ("5945", "Toys and hobbies"),
+    ("5977", "Cosmetics"),
+    ("5992", "Florists"),
+    ("5999", "Other retail"),
+    ("7011", "Hotels and lodging"),
+    ("7221", "Photography studios"),
+    ("7230", "Beauty and barber shops"),
+    ("7299", "Personal services"),
+    ("7372", "Software development"),
+    ("7832", "Cinemas"),
+    ("7941", "Sports clubs"),
+    ("7997", "Clubs and gyms"),
+    ("8011", "Doctors"),
+    ("8021", "Dentists"),
+    ("8111", "Legal services"),
+    ("8299", "Schools and education"),
+    ("8398", "Charities"),
+    ("8931", "Accounting"),
+]
+MCC_CODES = {code for code, _ in MCC_CHOICES}
+
+CORE_CAPABILITIES = [("card_payments", "Card payments"), ("transfers", "Transfers")]
