@@ -19,6 +19,7 @@ urlpatterns = [
     path("mode/", views.set_mode, name="set_mode"),
     path("accounts/", include("accounts.urls")),
     path("", include("money.urls")),
+    path("", include("support_cases.urls")),
     path("settings/profile/", views.platform_profile, name="platform_profile"),
     # Hosted pages for account holders: no operator login.
     path("onboard/<str:token>/", hosted_views.onboard_entry, name="onboard_entry"),
