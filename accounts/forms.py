@@ -17,6 +17,15 @@ class ConnectionFilterForm(forms.Form):
         required=False, choices=[("", "Any Dashboard access"), *Connection.DashboardType.choices]
     )
     country = forms.ChoiceField(required=False, choices=[("", "All countries"), *COUNTRY_CHOICES])
+    needs = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "Any requirements"),
+            ("actions_required", "Actions required"),
+            ("past_due", "Past due"),
+            ("restricted_soon", "Restricted soon"),
+        ],
+    )
     after = forms.CharField(required=False)
     before = forms.CharField(required=False)
 

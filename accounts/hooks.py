@@ -37,6 +37,10 @@ detail_panels: list[Panel] = []
 # requirements engine verifies them (test-mode magic values, or the live review queue).
 fields_submitted: list[Callable[["Connection", dict[str, Any]], None]] = []
 
+# Each returns a connection's lifetime charge volume in minor units of its default currency;
+# the requirements engine promotes eventually-due items past the country's threshold.
+lifetime_volume: list[Callable[["Connection"], int]] = []
+
 # Each returns the requirement field paths a connection must provide during onboarding, or None
 # to defer; the requirements engine registers one. Without any, accounts.onboarding's baseline applies.
 onboarding_paths: list[Callable[["Connection"], set[str] | None]] = []
@@ -57,6 +61,19 @@ class ListColumn:
 
 
 list_columns: list[ListColumn] = []
+
+
+@dataclass(frozen=True)
+class Tab:
+    """An extra tab of the Account details page (after Overview), linking to a lower app's page."""
+
+    key: str  # what the page passes as `tab` to light it up
+    label: str
+    url_name: str  # reversed with the account's public id
+    permission: str = ""
+
+
+detail_tabs: list[Tab] = []
 
 
 def account_changed(connection: "Connection") -> None:

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from platform_console.decorators import public_page
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import onboarding, onboarding_flow, services
@@ -39,6 +40,7 @@ def link_problem(request: HttpRequest, state: str) -> HttpResponse:
                   status=status)
 
 
+@public_page
 @never_cache
 @require_GET
 def onboard_entry(request: HttpRequest, token: str) -> HttpResponse:
@@ -51,6 +53,7 @@ def onboard_entry(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("onboard_step", step=onboarding.first_incomplete_step(link.connection))
 
 
+@public_page
 @never_cache
 @require_http_methods(["GET", "POST"])
 def onboard_step(request: HttpRequest, step: str) -> HttpResponse:
@@ -101,6 +104,7 @@ def _review(request: HttpRequest, link) -> HttpResponse:
     return render(request, "accounts/hosted/review.html", context, status=422 if form.errors else 200)
 
 
+@public_page
 @never_cache
 @require_GET
 def onboard_done(request: HttpRequest) -> HttpResponse:

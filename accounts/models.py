@@ -45,6 +45,7 @@ class Account(models.Model):
     legal_name_kana = models.CharField(max_length=200, blank=True)  # Japan only
     owners_provided = models.BooleanField(default=False)  # attestation: every owner of 25 % or more is listed
     directors_provided = models.BooleanField(default=False)
+    vat_id_provided = models.BooleanField(default=False)
 
     # Support-case visibility flags (domain.md §3.16).
     is_platform = models.BooleanField(default=False)
@@ -149,6 +150,11 @@ class Connection(models.Model):
     future_due_count = models.PositiveIntegerField(default=0)
     current_deadline = models.DateTimeField(null=True, blank=True)
     under_review = models.BooleanField(default=False)  # a provider review is running
+    # True when anything needs the platform's action (information request, past or currently due):
+    # the list's "Actions required" filter, kept beside the counts by the requirements engine.
+    actions_required = models.BooleanField(default=False)
+    # Set by the daily inactivity check (no activity for 540 days): verifications are on hold.
+    verifications_held_at = models.DateTimeField(null=True, blank=True)
 
     status = models.CharField(max_length=20, choices=Status, default=Status.INVITED)
 
@@ -188,6 +194,20 @@ class Connection(models.Model):
             models.Index(
                 fields=["platform", "livemode", "dashboard_type", "-created_at", "-id"], name="conn_list_access"
             ),
+            # The "Actions required" and "Past due" filters: partial indexes hold only those rows.
+            models.Index(
+                fields=["platform", "livemode", "-created_at", "-id"],
+                condition=Q(actions_required=True),
+                name="conn_list_actions",
+            ),
+            models.Index(
+                fields=["platform", "livemode", "-created_at", "-id"],
+                condition=Q(past_due_count__gt=0),
+                name="conn_list_past_due",
+            ),
+            # Sweeps: whose deadline has passed, whose activity is old.
+            models.Index(fields=["current_deadline"], condition=Q(currently_due_count__gt=0), name="conn_deadline"),
+            models.Index(fields=["last_activity_at"], name="conn_last_activity"),
         ]
 
     def __str__(self) -> str:

@@ -81,6 +81,7 @@ def search_connections(
     status: str = "",
     dashboard_type: str = "",
     country: str = "",
+    needs: str = "",
 ) -> QuerySet[Connection]:
     """Connections matching the search box and filters, with what the list renders joined in."""
     qs = connections_in_scope(platform=platform, livemode=livemode).select_related("account")
@@ -108,6 +109,13 @@ def search_connections(
         qs = qs.filter(dashboard_type=dashboard_type)
     if country:
         qs = qs.filter(account__country=country)
+    # Backed by the requirement summary the engine persists (partial indexes cover the first two).
+    if needs == "actions_required":
+        qs = qs.filter(actions_required=True)
+    elif needs == "past_due":
+        qs = qs.filter(past_due_count__gt=0)
+    elif needs == "restricted_soon":
+        qs = qs.filter(status=Connection.Status.RESTRICTED_SOON)
     return qs
 
 

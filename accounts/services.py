@@ -224,7 +224,8 @@ def _ensure_can_edit(actor: Membership | None, connection: Connection) -> None:
 
 
 ACCOUNT_FIELDS = ("business_type", "legal_name", "legal_name_kana", "name", "url", "product_description", "mcc",
-                  "tax_id_registrar", "phone", "address_line1", "address_city", "address_state", "address_postal_code")
+                  "tax_id_registrar", "phone", "address_line1", "address_city", "address_state", "address_postal_code",
+                  "support_phone")
 PERSON_FIELDS = ("first_name", "last_name", "first_name_kana", "last_name_kana", "email", "phone", "dob", "title",
                  "address_line1", "address_city", "address_state", "address_postal_code", "is_owner",
                  "percent_ownership", "is_director")
@@ -235,6 +236,7 @@ ACCOUNT_PATHS = {
     "name": "business_profile.name", "url": "business_profile.url",
     "product_description": "business_profile.product_description", "mcc": "business_profile.mcc",
     "tax_id": "company.tax_id", "tax_id_registrar": "company.tax_id_registrar", "phone": "company.phone",
+    "vat_id": "company.vat_id", "support_phone": "business_profile.support_phone",
     "address_line1": "company.address.line1", "address_city": "company.address.city",
     "address_state": "company.address.state", "address_postal_code": "company.address.postal_code",
 }
@@ -271,6 +273,8 @@ def save_account_details(*, connection: Connection, data: dict, actor: Membershi
             setattr(account, field, data[field])
     if data.get("tax_id"):
         account.tax_id_provided = True
+    if data.get("vat_id"):
+        account.vat_id_provided = True
     account.save()
     connection.account = account
     hooks.submitted(connection, _paths_of_account(data))
@@ -299,10 +303,13 @@ def save_person(*, connection: Connection, role: str, data: dict, actor: Members
     for field in PERSON_FIELDS:
         if field in data:
             setattr(person, field, data[field])
-    if role == "representative" and not data.get("is_owner"):
+    if role == "representative" and "is_owner" in data and not data.get("is_owner"):
         person.percent_ownership = None
     if data.get("ssn_last_4"):
         person.ssn_last_4_provided = True
+    if data.get("id_number"):
+        person.id_number_provided = True
+        person.id_number_last4 = str(data["id_number"])[-4:]
     person.save()
     hooks.submitted(connection, {f"{role}.{path}": value for path, value in _paths_of_person(data).items()})
     if role == "individual":
@@ -312,6 +319,43 @@ def save_person(*, connection: Connection, role: str, data: dict, actor: Members
                   request_meta=request_meta, actor=actor)
     account_changed(connection)
     return person
+
+
+@transaction.atomic
+def save_person_fields(*, connection: Connection, person_key: str, data: dict, actor: Membership | None = None,
+                       request_meta=None) -> Person:
+    """Some fields of one person: "individual", "representative" or an existing person's id."""
+    if person_key in ("individual", "representative"):
+        return save_person(connection=connection, role=person_key, data=data, actor=actor, request_meta=request_meta)
+    _ensure_can_edit(actor, connection)
+    person = connection.account.persons.filter(public_id=person_key).first()
+    if person is None:
+        raise AccountError("That person is no longer on this account.")
+    before = _snapshot(person, PERSON_FIELDS)
+    for field in PERSON_FIELDS:
+        if field in data:
+            setattr(person, field, data[field])
+    if data.get("ssn_last_4"):
+        person.ssn_last_4_provided = True
+    if data.get("id_number"):
+        person.id_number_provided = True
+        person.id_number_last4 = str(data["id_number"])[-4:]
+    person.save()
+    hooks.submitted(connection, {f"{person_key}.{path}": value for path, value in _paths_of_person(data).items()})
+    after = {k: v for k, v in _snapshot(person, PERSON_FIELDS).items() if before.get(k) != v}
+    _audit_holder(connection, "person.updated", before={k: before.get(k) for k in after},
+                  after={"person": person.public_id, **after}, request_meta=request_meta, actor=actor)
+    account_changed(connection)
+    return person
+
+
+@transaction.atomic
+def accept_terms(*, connection: Connection, ip: str | None, user_agent: str, request_meta=None) -> None:
+    """The account holder accepts the Services Agreement (never an operator on its behalf)."""
+    Connection.objects.filter(pk=connection.pk).update(tos_accepted_at=timezone.now(), tos_ip=ip,
+                                                       tos_user_agent=user_agent[:300])
+    _audit_holder(connection, "terms.accepted", request_meta=request_meta)
+    account_changed(connection)
 
 
 @transaction.atomic

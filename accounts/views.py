@@ -33,6 +33,7 @@ def connection_list(request: HttpRequest) -> HttpResponse:
         status=filters["status"],
         dashboard_type=filters["access"],
         country=filters["country"],
+        needs=filters["needs"],
     )
     connections = hooks.annotate_list(connections)
     page = keyset_page(connections, after=filters["after"], before=filters["before"])
@@ -41,7 +42,7 @@ def connection_list(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "query": query,
         "page": page,
-        "is_filtered": bool(filters["q"] or filters["status"] or filters["access"] or filters["country"]),
+        "is_filtered": any(filters[k] for k in ("q", "status", "access", "country", "needs")),
         "status_tabs": _status_tabs(request, filters),
         "extra_columns": hooks.list_columns,
         "create_blockers": services.creation_blockers(request.membership),

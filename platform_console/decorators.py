@@ -32,3 +32,10 @@ def operator_required(permission: str | None = None) -> Callable:
         return wrapper
 
     return decorator
+
+
+def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Mark a page that needs no operator login (hosted pages reached through a bearer link).
+    The authorisation tests read the mark: any other page must require a login."""
+    view.is_public = True
+    return view

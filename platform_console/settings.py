@@ -153,6 +153,10 @@ CELERY_TIMEZONE = "UTC"
 # scheduler; later issues add their entries.
 CELERY_BEAT_SCHEDULE: dict = {
     "redispatch-outbox": {"task": "platform_console.tasks.redispatch_pending_emails", "schedule": 60.0},
+    # requirements: deadlines hourly, future rules and the 540-day inactivity check daily.
+    "requirements-deadline-sweep": {"task": "requirements_engine.tasks.deadline_sweep", "schedule": 3600.0},
+    "requirements-promote-future": {"task": "requirements_engine.tasks.promote_future_requirements", "schedule": 86400.0},
+    "requirements-inactivity-holds": {"task": "requirements_engine.tasks.hold_inactive_verifications", "schedule": 86400.0},
 }
 
 # The console's own knobs.
@@ -162,6 +166,8 @@ CONSOLE_PAGE_SIZE = env.int("CONSOLE_PAGE_SIZE", default=25)
 CONSOLE_COUNT_CAP = env.int("CONSOLE_COUNT_CAP", default=1000)
 # Absolute base of links in emails (onboarding, remediation).
 CONSOLE_SITE_URL = env("CONSOLE_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Where tickets and notes for provider support are emailed.
+SUPPORT_INBOX_EMAIL = env("SUPPORT_INBOX_EMAIL", default="support@provider.example")
 # Lifetime of the one-time onboarding link emailed to an account holder (domain.md §9).
 ONBOARDING_LINK_DAYS = env.int("ONBOARDING_LINK_DAYS", default=7)
 # Demo logins with the password "demo" exist only for local development.

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from accounts import hosted_views
+from requirements_engine import hosted_views as remediation_views
 
 from . import views
 
@@ -20,11 +21,13 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("money.urls")),
     path("", include("support_cases.urls")),
+    path("", include("requirements_engine.urls")),
     path("settings/profile/", views.platform_profile, name="platform_profile"),
     # Hosted pages for account holders: no operator login.
     path("onboard/<str:token>/", hosted_views.onboard_entry, name="onboard_entry"),
     path("onboarding/done/", hosted_views.onboard_done, name="onboard_done"),
     path("onboarding/<slug:step>/", hosted_views.onboard_step, name="onboard_step"),
+    path("remediate/<str:token>/", remediation_views.remediate_entry, name="remediate_entry"),
     path("backoffice/", admin.site.urls),
     path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
 ]

@@ -4,3 +4,18 @@ from django.apps import AppConfig
 class RequirementsEngineConfig(AppConfig):
     name = "requirements_engine"
     verbose_name = "Requirements engine"
+
+    def ready(self) -> None:
+        from accounts import hooks
+
+        from . import panels, services
+
+        # Idempotent: ready() may run more than once (tests, autoreload).
+        for registry, entry in (
+            (hooks.after_account_change, services.recompute),
+            (hooks.fields_submitted, services.record_submission),
+            (hooks.onboarding_paths, panels.onboarding_paths),
+            (hooks.detail_panels, panels.ACTIONS_REQUIRED_PANEL),
+        ):
+            if entry not in registry:
+                registry.append(entry)

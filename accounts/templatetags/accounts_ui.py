@@ -1,5 +1,7 @@
 from django import template
+from django.urls import reverse
 
+from accounts import hooks
 from accounts.status import tone_of
 
 register = template.Library()
@@ -22,3 +24,43 @@ CAPABILITY_TONES = {
 @register.inclusion_tag("components/badge.html")
 def capability_badge(capability):
     return {"tone": CAPABILITY_TONES.get(capability.status, "neutral"), "label": capability.get_status_display()}
+
+
+@register.inclusion_tag("accounts/_detail_tabs.html", takes_context=True)
+def account_tabs(context, account, current: str):
+    """Overview, the tabs lower apps add (those the operator's role may see), then Activity."""
+    membership = context.get("membership")
+    tabs = [{"key": "overview", "label": "Overview", "url": reverse("accounts:detail", args=[account.public_id])}]
+    for tab in hooks.detail_tabs:
+        if tab.permission and not (membership and membership.can(tab.permission)):
+            continue
+        tabs.append({"key": tab.key, "label": tab.label, "url": reverse(tab.url_name, args=[account.public_id])})
+    tabs.append({"key": "activity", "label": "Activity", "url": reverse("accounts:activity", args=[account.public_id])})
+    return {"tabs": tabs, "current": current}
+
+
+REASON_LABELS = {
+    "requirements.fields_needed": "Information needed",
+    "requirements.past_due": "Information past due",
+    "pending.onboarding": "Onboarding not finished",
+    "pending.review": "Being verified",
+    "paused.inactivity": "On hold: no activity for 540 days",
+    "platform_paused": "Paused by your platform",
+    "platform_disabled": "Disabled by your platform",
+    "rejected.fraud": "Rejected: suspected fraud",
+    "rejected.platform_fraud": "Rejected by your platform: fraud",
+    "rejected.platform_terms_of_service": "Rejected by your platform: terms of service",
+    "rejected.platform_other": "Rejected by your platform",
+    "rejected.other": "Rejected",
+    "under_review": "Under review",
+    "requirements.pending_verification": "Being verified",
+    "action_required.requested_capabilities": "Onboarding not finished",
+}
+
+
+@register.filter
+def reason_label(code: str) -> str:
+    """A disabled_reason in words (domain.md §3.5); unknown codes fall back to a readable form."""
+    if not code:
+        return ""
+    return REASON_LABELS.get(code, code.replace(".", ": ").replace("_", " ").capitalize())

@@ -78,7 +78,11 @@
   document.addEventListener("htmx:afterSwap", function (event) { openDialogs(event.detail.target); });
   document.addEventListener("DOMContentLoaded", function () { openDialogs(document); });
   document.addEventListener("close-dialog", function () {
-    document.querySelectorAll("#dialog-slot dialog").forEach(function (dialog) { dialog.close(); dialog.remove(); });
+    // Removed on the next tick: htmx may still dispatch further HX-Trigger events (a toast) from an
+    // element inside the dialog, and a detached element's events never reach the document.
+    setTimeout(function () {
+      document.querySelectorAll("#dialog-slot dialog").forEach(function (dialog) { dialog.close(); dialog.remove(); });
+    }, 0);
   });
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-dialog-close]")) {

@@ -6,8 +6,7 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-# Hosted pages for account holders are public by design: a bearer link, not a login, opens them.
-PUBLIC_NAMES = {"login", "logout", "onboard_entry", "onboard_step", "onboard_done"}
+PUBLIC_NAMES = {"login", "logout"}
 
 
 def dashboard_patterns():
@@ -25,6 +24,10 @@ def dashboard_patterns():
 
     for name, pattern in walk(get_resolver().url_patterns):
         kwargs = {key: "acct_" + "A" * 24 for key in pattern.pattern.converters}
+        # Hosted pages for account holders are public by design (a bearer link opens them) and
+        # say so with @public_page; every other page must require a login.
+        if getattr(pattern.callback, "is_public", False):
+            continue
         yield name, reverse(name, kwargs=kwargs)
 
 

@@ -11,11 +11,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.links import new_link
-from accounts.models import Account, AccountLink, Capability, Connection, Person
-from accounts.services import refresh_status
+from accounts.models import Account, AccountLink, Capability, Connection, ExternalAccount, Person
 from platform_console.audit import record_audit
 from platform_console.countries import DEFAULT_CURRENCY
 from platform_console.models import Membership, Platform, Role, User
+from requirements_engine import demo as demo_requirements
 
 DEMO_PASSWORD = "demo"
 OPERATORS = [
@@ -40,6 +40,10 @@ BUSINESSES = [
     "Berlin Brot Backerei", "Maison Lavande", "Tokyo Ramen Ya", "Toronto Maple Goods", "London Loaf",
 ]
 COUNTRIES = ["US", "US", "US", "GB", "DE", "FR", "CA", "JP"]
+LEGAL_SUFFIX = {"US": "LLC", "CA": "Inc.", "GB": "Ltd", "DE": "GmbH", "FR": "SAS", "JP": "K.K."}
+CITIES = {"US": "San Francisco", "CA": "Toronto", "GB": "London", "DE": "Berlin", "FR": "Lyon", "JP": "Tokyo"}
+STATES = {"US": "CA", "CA": "ON", "JP": "Tokyo"}
+POSTCODES = {"US": "94103", "CA": "M5V 2T6", "GB": "SW1A 1AA", "DE": "10115", "FR": "69001", "JP": "100-0001"}
 STATUS_PLAN = ["enabled", "enabled", "restricted_soon", "restricted", "in_review", "invited", "enabled", "rejected"]
 
 
@@ -124,52 +128,40 @@ class Command(BaseCommand):
             elif status == "rejected":
                 access = "express"  # only platform-liable accounts can be rejected
             business_type = "individual" if i % 4 == 1 else "company"
-            slug = "".join(ch for ch in name.lower() if ch.isalnum())[:20]
             created_at = now - timedelta(days=rng.randint(1, 700), minutes=rng.randint(0, 1440))
-            account = Account.objects.create(
-                country=country,
-                default_currency=DEFAULT_CURRENCY[country],
-                email=f"owner@{slug}.example",
-                business_type=business_type,
-                name=name,
-                legal_name=f"{name} {'LLC' if country == 'US' else 'Ltd'}" if business_type == "company" else "",
-                url=f"https://{slug}.example",
-                mcc=rng.choice(["5812", "5462", "7230", "8299", "5941", "7997"]),
-                product_description=f"{name} sells to local customers.",
-                support_email=f"help@{slug}.example",
-                support_phone="+14155550100",
-                address_line1=f"{rng.randint(1, 999)} Market Street",
-                address_city=rng.choice(["Springfield", "Riverton", "Lakeside", "Fairview"]),
-                address_state="CA" if country == "US" else "",
-                address_postal_code="94103" if country == "US" else "10115",
-                tax_id_provided=business_type == "company",
-                connected_platforms_count=1,
-                created_at=created_at,
-            )
+            invited = status == "invited"
+            account = self._account(name, country, business_type, rng, created_at, invited=invited)
+            cross_border = country != platform.country
             connection = Connection.objects.create(
                 platform=platform,
                 account=account,
                 livemode=livemode,
                 **self._controller(access),
-                lifecycle_state="invited" if status == "invited" else ("rejected" if status == "rejected" else "active"),
-                details_submitted=status != "invited",
+                service_agreement="recipient" if cross_border else "full",
+                lifecycle_state="invited" if invited else ("rejected" if status == "rejected" else "active"),
+                disabled_reason="rejected.platform_fraud" if status == "rejected" else "",
+                details_submitted=not invited,
                 metadata={"internal_id": f"cus-{1000 + i}", "tier": rng.choice(["gold", "silver", "bronze"])},
                 created_at=created_at,
-                connected_at=None if status == "invited" else created_at + timedelta(hours=2),
-                last_activity_at=None if status == "invited" else now - timedelta(days=rng.randint(0, 60)),
+                connected_at=None if invited else created_at + timedelta(hours=2),
+                tos_accepted_at=None if invited else created_at + timedelta(hours=2),
+                last_activity_at=None if invited else now - timedelta(days=rng.randint(0, 60)),
             )
-            self._apply_status(connection, status, now)
-            if business_type == "company":
-                self._persons(account, rng, owners=1 + i % 3)
-            else:
-                Person.objects.create(
-                    account=account, first_name="Jamie", last_name=name.split()[0], is_account_individual=True,
-                    is_representative=True, email=account.email, dob=date(1985, 5, 17),
-                    verification_status="verified",
+            for capability in ["transfers"] if cross_border else ["card_payments", "transfers"]:
+                Capability.objects.create(connection=connection, name=capability, requested=True,
+                                          requested_at=created_at, status="inactive",
+                                          disabled_reason="pending.onboarding")
+            if not invited:
+                self._people(account, rng, owners=1 + i % 3)
+                ExternalAccount.objects.create(
+                    account=account, kind="bank_account", country=country, currency=account.default_currency,
+                    last4=f"{rng.randint(0, 9999):04d}", account_holder_name=account.legal_name or name,
+                    routing_number="110000000", default_for_currency=True, status="verified",
                 )
             if access in ("full", "express"):
-                self._onboarding_link(connection, admin, used=status != "invited", now=now)
-            refresh_status(connection)
+                self._onboarding_link(connection, admin, used=not invited, now=now)
+            # The badge comes out of the requirements engine evaluating this data.
+            demo_requirements.apply_plan(connection, status, variant=i)
             record_audit(
                 actor=admin,
                 action="account.created",
@@ -179,6 +171,40 @@ class Command(BaseCommand):
                 after={"dashboard_type": access, "country": country},
             )
         return count
+
+    @staticmethod
+    def _account(name: str, country: str, business_type: str, rng: random.Random, created_at, *, invited: bool) -> Account:
+        slug = "".join(ch for ch in name.lower() if ch.isalnum())[:20]
+        if invited:
+            return Account.objects.create(country=country, default_currency=DEFAULT_CURRENCY[country],
+                                          email=f"owner@{slug}.example", connected_platforms_count=1,
+                                          created_at=created_at)
+        company = business_type == "company"
+        return Account.objects.create(
+            country=country,
+            default_currency=DEFAULT_CURRENCY[country],
+            email=f"owner@{slug}.example",
+            business_type=business_type,
+            name=name,
+            legal_name=f"{name} {LEGAL_SUFFIX.get(country, 'Ltd')}" if company else "",
+            legal_name_kana="カブシキガイシャ" if company and country == "JP" else "",
+            url=f"https://{slug}.example",
+            mcc=rng.choice(["5812", "5462", "7230", "8299", "5941", "7997"]),
+            product_description=f"{name} sells to local customers.",
+            support_email=f"help@{slug}.example",
+            support_phone="+14155550100",
+            phone="+14155550199" if company else "",
+            address_line1=f"{rng.randint(1, 999)} Market Street" if company else "",
+            address_city=CITIES.get(country, "Springfield") if company else "",
+            address_state=STATES.get(country, "") if company else "",
+            address_postal_code=POSTCODES.get(country, "10115") if company else "",
+            tax_id_provided=company,
+            tax_id_registrar="Amtsgericht Berlin (Charlottenburg)" if company and country == "DE" else "",
+            owners_provided=company,
+            directors_provided=company and country in ("GB", "DE"),
+            connected_platforms_count=1,
+            created_at=created_at,
+        )
 
     @staticmethod
     def _onboarding_link(connection: Connection, admin: Membership, *, used: bool, now) -> None:
@@ -204,40 +230,23 @@ class Command(BaseCommand):
                 "requirement_collection": "application"}
 
     @staticmethod
-    def _apply_status(connection: Connection, status: str, now) -> None:
-        cap_status, reason = {
-            "enabled": ("active", ""),
-            "restricted_soon": ("active", ""),
-            "restricted": ("inactive", "requirements.fields_needed"),
-            "in_review": ("pending", "pending.review"),
-            "invited": ("inactive", "pending.onboarding"),
-            "rejected": ("inactive", "rejected.other"),
-        }[status]
-        for name in ("card_payments", "transfers"):
-            Capability.objects.create(
-                connection=connection, name=name, requested=True, requested_at=connection.created_at,
-                status=cap_status, disabled_reason=reason,
-            )
-        updates: dict = {"charges_enabled": cap_status == "active", "payouts_enabled": cap_status == "active"}
-        if status == "restricted_soon":
-            updates.update(currently_due_count=2, eventually_due_count=3, current_deadline=now + timedelta(days=12))
-        elif status == "restricted":
-            updates.update(currently_due_count=2, past_due_count=2, eventually_due_count=2,
-                           current_deadline=now - timedelta(days=3), disabled_reason="requirements.past_due")
-        elif status == "in_review":
-            updates.update(pending_verification_count=1, disabled_reason="requirements.pending_verification")
-        elif status == "rejected":
-            updates.update(disabled_reason="rejected.platform_fraud")
-        elif status == "invited":
-            updates.update(currently_due_count=8, eventually_due_count=10, disabled_reason="requirements.past_due")
-        for field, value in updates.items():
-            setattr(connection, field, value)
-        connection.save()
-
-    @staticmethod
-    def _persons(account: Account, rng: random.Random, owners: int) -> None:
+    def _people(account: Account, rng: random.Random, owners: int) -> None:
         first = ["Maria", "Chen", "Aisha", "Lukas", "Sofia", "Kenji", "Olivia", "Mateo"]
         last = ["Garcia", "Wang", "Okafor", "Schmidt", "Rossi", "Tanaka", "Brown", "Silva"]
+        country = account.country
+        address = {
+            "address_line1": f"{rng.randint(1, 99)} Oak Avenue", "address_city": CITIES.get(country, "Springfield"),
+            "address_state": STATES.get(country, ""), "address_postal_code": POSTCODES.get(country, "10115"),
+            "address_country": country,
+        }
+        kana = {"first_name_kana": "タロウ", "last_name_kana": "ヤマダ"} if country == "JP" else {}
+        if account.business_type == "individual":
+            Person.objects.create(
+                account=account, first_name="Jamie", last_name=account.name.split()[0], is_account_individual=True,
+                is_representative=True, email=account.email, phone="+14155550123", dob=date(1985, 5, 17),
+                ssn_last_4_provided=country == "US", verification_status="verified", **address, **kana,
+            )
+            return
         share = Decimal(100 // (owners + 1))
         for n in range(owners):
             Person.objects.create(
@@ -245,11 +254,16 @@ class Command(BaseCommand):
                 first_name=rng.choice(first),
                 last_name=rng.choice(last),
                 email=f"person{n}@{account.email.split('@')[1]}",
+                phone="+14155550124",
                 dob=date(1970 + rng.randint(0, 30), rng.randint(1, 12), rng.randint(1, 28)),
                 is_representative=n == 0,
                 is_executive=n == 0,
+                is_director=n == 0 and country in ("GB", "DE"),
                 is_owner=True,
                 title="CEO" if n == 0 else "Partner",
                 percent_ownership=share,
-                verification_status=rng.choice(["verified", "verified", "pending", "unverified"]),
+                ssn_last_4_provided=country == "US",
+                verification_status="verified",
+                **address,
+                **kana,
             )

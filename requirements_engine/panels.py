@@ -1,0 +1,39 @@
+"""What requirements_engine contributes to accounts pages through accounts.hooks."""
+
+from django.http import HttpRequest
+
+from accounts.hooks import Panel
+from accounts.models import Connection
+
+from . import selectors
+from .rules import load
+
+
+def actions_required_panel(request: HttpRequest, connection: Connection) -> dict | None:
+    """The Actions required card at the top of the details page; None (no card) when nothing is
+    outstanding."""
+    entries, in_review = selectors.actions_required(connection)
+    if not entries and not in_review:
+        return None
+    return {"entries": entries, "in_review": in_review, "connection": connection}
+
+
+def onboarding_paths(connection: Connection) -> set[str] | None:
+    """The fields onboarding asks for: what the rules need now (stages C and P) for this account.
+    Owners and directors are attested on their step, so their placeholders are left out."""
+    account = connection.account
+    if not account.business_type:
+        return None  # the rules depend on the business type: let the baseline ask for it first
+    requested = {c.name for c in connection.capabilities.all() if c.requested}
+    return {
+        rule.field
+        for rule in load().rules
+        if rule.stage in ("C", "P")
+        and not rule.field.startswith(("owners.", "directors."))
+        and rule.applies(country=account.country, business_type=account.business_type, capabilities=requested)
+    }
+
+
+ACTIONS_REQUIRED_PANEL = Panel(
+    slot="actions_required", template="requirements_engine/_actions_required.html", context=actions_required_panel
+)

@@ -1,0 +1,33 @@
+"""Celery tasks: thin, idempotent, safe to run twice (acks_late)."""
+
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Connection
+
+from . import services
+
+
+@shared_task(acks_late=True)
+def deadline_sweep() -> int:
+    return services.deadline_sweep()
+
+
+@shared_task(acks_late=True)
+def promote_future_requirements() -> int:
+    return services.promote_future_requirements()
+
+
+@shared_task(acks_late=True)
+def hold_inactive_verifications() -> list[int]:
+    return list(services.hold_inactive_verifications())
+
+
+@shared_task(acks_late=True)
+def resolve_test_verifications(connection_id: int) -> None:
+    """Complete test-mode checks that resolve "asynchronously" (domain.md §10)."""
+    with transaction.atomic():
+        connection = Connection.objects.select_for_update().filter(pk=connection_id).first()
+        if connection is not None:
+            services.recompute(connection, now=timezone.now())
