@@ -157,6 +157,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "requirements-deadline-sweep": {"task": "requirements_engine.tasks.deadline_sweep", "schedule": 3600.0},
     "requirements-promote-future": {"task": "requirements_engine.tasks.promote_future_requirements", "schedule": 86400.0},
     "requirements-inactivity-holds": {"task": "requirements_engine.tasks.hold_inactive_verifications", "schedule": 86400.0},
+    # money: live top-ups pending -> available; standard payouts sent and paid; the payout
+    # schedule (one payout per account, currency and day however often it runs); the ledger proof.
+    "money-settle-topups": {"task": "money.tasks.settle_pending_topups", "schedule": 300.0},
+    "money-process-payouts": {"task": "money.tasks.process_payouts", "schedule": 300.0},
+    "money-scheduled-payouts": {"task": "money.tasks.run_scheduled_payouts", "schedule": 3600.0},
+    "money-check-ledger": {"task": "money.tasks.check_ledger", "schedule": 86400.0},
 }
 
 # The console's own knobs.
@@ -170,6 +176,20 @@ CONSOLE_SITE_URL = env("CONSOLE_SITE_URL", default="http://127.0.0.1:8000").rstr
 SUPPORT_INBOX_EMAIL = env("SUPPORT_INBOX_EMAIL", default="support@provider.example")
 # Lifetime of the one-time onboarding link emailed to an account holder (domain.md §9).
 ONBOARDING_LINK_DAYS = env.int("ONBOARDING_LINK_DAYS", default=7)
+# Money (money/). Account-debit fee billed to the platform: basis points of the amount plus a
+# fixed amount in minor units per currency, e.g. ACCOUNT_DEBIT_FEE_FIXED="usd=30,eur=25". Zero
+# until configured (domain.md §8.6).
+ACCOUNT_DEBIT_FEE_BPS = env.int("ACCOUNT_DEBIT_FEE_BPS", default=0)
+ACCOUNT_DEBIT_FEE_FIXED = {k.lower(): int(v) for k, v in env.dict("ACCOUNT_DEBIT_FEE_FIXED", default={}).items()}
+# Pull funds follows the region rules of domain.md §7.11 behind this flag.
+MONEY_ACCOUNT_DEBITS_ENABLED = env.bool("MONEY_ACCOUNT_DEBITS_ENABLED", default=True)
+# The version of the account-debit consent text an account holder agrees to.
+MONEY_DEBIT_CONSENT_TEXT_VERSION = env("MONEY_DEBIT_CONSENT_TEXT_VERSION", default="2026-01")
+# Live top-ups stay pending this many days; standard payouts arrive after this many days.
+MONEY_TOPUP_PENDING_DAYS = env.int("MONEY_TOPUP_PENDING_DAYS", default=2)
+MONEY_STANDARD_PAYOUT_DAYS = env.int("MONEY_STANDARD_PAYOUT_DAYS", default=2)
+# The lowest payout delay (days funds are held before the schedule pays them out), domain.md §7.9.
+MONEY_MINIMUM_PAYOUT_DELAY_DAYS = env.int("MONEY_MINIMUM_PAYOUT_DELAY_DAYS", default=2)
 # Demo logins with the password "demo" exist only for local development.
 CONSOLE_ALLOW_DEMO_SEED = DEBUG
 

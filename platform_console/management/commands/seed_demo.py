@@ -15,6 +15,7 @@ from accounts.models import Account, AccountLink, Capability, Connection, Extern
 from platform_console.audit import record_audit
 from platform_console.countries import DEFAULT_CURRENCY
 from platform_console.models import Membership, Platform, Role, User
+from money import demo as demo_money
 from requirements_engine import demo as demo_requirements
 
 DEMO_PASSWORD = "demo"
@@ -66,6 +67,9 @@ class Command(BaseCommand):
                 created += self._accounts(demo)
             if not Connection.objects.filter(platform=second).exists():
                 created += self._accounts(second, count=6, seed=7)
+        # Money runs through the real services, each in its own durable transaction.
+        for platform in (demo, second):
+            demo_money.seed(platform, Membership.objects.get(user__email="admin@demo.test", platform=platform))
         self.stdout.write(self.style.SUCCESS(f"Demo ready: {created} connected accounts created."))
         for email, _, role in OPERATORS:
             self.stdout.write(f"  {email:<22} password: {DEMO_PASSWORD}   role: {role}")

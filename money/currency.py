@@ -1,0 +1,146 @@
+"""Currencies: ISO 4217 exponents, parsing what an operator typed, and display with Babel.
+
+Amounts are integers in the currency's minor unit everywhere (1000 = 10.00 USD, 500 = ¥500).
+`Decimal` appears only here, on the way in (parsing a form) and on the way out (formatting).
+"""
+
+from copy import copy
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import get_currency_symbol
+from django.utils import translation
+
+# domain.md §2: whole units, no minor unit.
+ZERO_DECIMAL = frozenset(
+    {
+        "bif",
+        "clp",
+        "djf",
+        "gnf",
+        "jpy",
+        "kmf",
+        "krw",
+        "mga",
+        "pyg",
+        "rwf",
+        "ugx",
+        "vnd",
+        "vuv",
+        "xaf",
+        "xof",
+        "xpf",
+    }
+)
+# ISO 4217 currencies with three decimals (none of them is supported for money movement yet,
+# but amounts in them must never be shown with two).
+THREE_DECIMAL = frozenset({"bhd", "iqd", "jod", "kwd", "lyd", "omr", "tnd"})
+
+# What the console moves money in: the default currencies of the countries it supports
+# (platform_console.countries), lowercase as everywhere else.
+SUPPORTED = ("usd", "eur", "gbp", "cad", "aud", "nzd", "jpy", "hkd", "sgd", "chf")
+
+# The largest amount one operation may move, in major units (kept far below BigInteger limits).
+MAX_MAJOR_UNITS = 100_000_000
+
+
+def exponent(currency: str) -> int:
+    """Digits after the decimal point in `currency` (0 for JPY, 2 for USD, 3 for KWD)."""
+    code = currency.lower()
+    if code in ZERO_DECIMAL:
+        return 0
+    if code in THREE_DECIMAL:
+        return 3
+    return 2
+
+
+def is_supported(currency: str) -> bool:
+    return (currency or "").lower() in SUPPORTED
+
+
+def max_amount(currency: str) -> int:
+    return MAX_MAJOR_UNITS * 10 ** exponent(currency)
+
+
+class AmountError(ValueError):
+    """What was typed is not an amount of this currency; the message says why."""
+
+
+def parse_amount(text: str, currency: str) -> int:
+    """'1,250.50' USD -> 125050; '500' JPY -> 500. Raises AmountError with a sentence to show."""
+    raw = (text or "").strip().replace(",", "").replace("_", "").replace(" ", "")
+    symbol = get_currency_symbol(currency.upper(), locale="en_US")
+    if symbol and raw.startswith(symbol):
+        raw = raw[len(symbol) :]
+    if not raw:
+        raise AmountError("Enter an amount.")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise AmountError("Enter the amount as a number, for example 1250.00.") from None
+    if not value.is_finite():
+        raise AmountError("Enter the amount as a number, for example 1250.00.")
+    digits = exponent(currency)
+    minor = value.scaleb(digits)
+    if minor != minor.to_integral_value():
+        if digits == 0:
+            raise AmountError(f"{currency.upper()} has no minor unit: enter a whole amount.")
+        raise AmountError(f"{currency.upper()} amounts have at most {digits} decimals.")
+    minor_units = int(minor)
+    if minor_units <= 0:
+        raise AmountError("Enter an amount greater than zero.")
+    if minor_units > max_amount(currency):
+        raise AmountError(
+            f"The largest amount you can move at once is {format_money(max_amount(currency), currency)}."
+        )
+    return minor_units
+
+
+def to_decimal(amount: int, currency: str) -> Decimal:
+    return Decimal(amount).scaleb(-exponent(currency))
+
+
+def input_value(amount: int | None, currency: str) -> str:
+    """An amount as it goes back into an input: '1250.00', '500' for JPY."""
+    if amount is None:
+        return ""
+    digits = exponent(currency)
+    return f"{to_decimal(amount, currency):.{digits}f}"
+
+
+def _locale() -> str:
+    return translation.to_locale(translation.get_language() or "en-us")
+
+
+@lru_cache(maxsize=64)
+def _pattern(locale: str, digits: int):
+    try:
+        parsed = Locale.parse(locale)
+    except (UnknownLocaleError, ValueError):
+        parsed = Locale.parse("en_US")
+    # The locale's own currency pattern (symbol position, separators), with the number of
+    # decimals of the currency as ISO 4217 has it rather than CLDR's guess.
+    pattern = copy(parsed.currency_formats["standard"])
+    pattern.frac_prec = (digits, digits)
+    return parsed, pattern
+
+
+def format_money(amount: int | None, currency: str, locale: str | None = None) -> str:
+    """Minor units -> '$1,250.00', '¥500', '-€3.10', in the operator's locale."""
+    if amount is None or not currency:
+        return "—"
+    digits = exponent(currency)
+    parsed, pattern = _pattern(locale or _locale(), digits)
+    return pattern.apply(
+        to_decimal(amount, currency), parsed, currency=currency.upper(), currency_digits=False
+    )
+
+
+def currency_label(currency: str) -> str:
+    return currency.upper()
+
+
+def placeholder(currency: str) -> str:
+    digits = exponent(currency)
+    return "0" if digits == 0 else "0." + "0" * digits

@@ -1,0 +1,90 @@
+import pytest
+from django.template import Context, Template
+from django.utils import translation
+
+from money.currency import AmountError, exponent, format_money, input_value, parse_amount
+
+
+@pytest.mark.parametrize(
+    "currency,digits",
+    [
+        ("usd", 2),
+        ("eur", 2),
+        ("jpy", 0),
+        ("krw", 0),
+        ("vnd", 0),
+        ("xof", 0),
+        ("kwd", 3),
+        ("bhd", 3),
+        ("JPY", 0),
+    ],
+)
+def test_exponents_follow_iso_4217(currency, digits):
+    assert exponent(currency) == digits
+
+
+@pytest.mark.parametrize(
+    "text,currency,minor",
+    [
+        ("12.50", "usd", 1250),
+        ("1,250", "usd", 125000),
+        ("1250.5", "eur", 125050),
+        ("$3", "usd", 300),
+        (" 0.01 ", "gbp", 1),
+        ("500", "jpy", 500),
+        ("1.234", "kwd", 1234),
+    ],
+)
+def test_it_parses_what_operators_type_into_minor_units(text, currency, minor):
+    assert parse_amount(text, currency) == minor
+
+
+@pytest.mark.parametrize(
+    "text,currency,message",
+    [
+        ("", "usd", "Enter an amount"),
+        ("abc", "usd", "as a number"),
+        ("1e400", "usd", "largest amount"),
+        ("NaN", "usd", "as a number"),
+        ("0", "usd", "greater than zero"),
+        ("-5", "usd", "greater than zero"),
+        ("1.005", "usd", "at most 2 decimals"),
+        ("500.5", "jpy", "no minor unit"),
+        ("100000001", "usd", "largest amount"),
+    ],
+)
+def test_it_refuses_what_is_not_an_amount_of_the_currency(text, currency, message):
+    with pytest.raises(AmountError, match=message):
+        parse_amount(text, currency)
+
+
+@pytest.mark.parametrize(
+    "amount,currency,text",
+    [
+        (125000, "usd", "$1,250.00"),
+        (500, "jpy", "¥500"),
+        (-310, "eur", "-€3.10"),
+        (1000, "kwd", "KWD1.000"),
+        (0, "gbp", "£0.00"),
+    ],
+)
+def test_it_formats_with_babel(amount, currency, text):
+    assert format_money(amount, currency, locale="en_US") == text
+
+
+def test_formatting_follows_the_operators_locale():
+    assert format_money(125000, "eur", locale="de_DE") == "1.250,00\xa0€"
+    with translation.override("fr"):
+        assert format_money(125000, "usd") == "1\u202f250,00\xa0$US"
+
+
+def test_input_values_keep_the_currencys_decimals():
+    assert input_value(125000, "usd") == "1250.00"
+    assert input_value(500, "jpy") == "500"
+
+
+def test_the_money_template_filter_formats_minor_units():
+    html = Template(
+        "{% load money_ui %}{{ 125050|money:'usd' }} {{ 500|money:'jpy' }} {{ None|money:'usd' }}"
+    ).render(Context())
+    assert html == "$1,250.50 ¥500 —"
