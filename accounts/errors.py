@@ -17,3 +17,12 @@ class LinkNotUsable(AccountError):
     def __init__(self, state: str):
         super().__init__(f"This link is {state}.")
         self.state = state
+
+
+class AccountRemoved(Exception):
+    """The account was removed (disconnected) from this platform: every page and action for it is
+    refused with a page that says so (answered by accounts.middleware)."""
+
+    def __init__(self, connection):
+        super().__init__(connection.account.public_id)
+        self.connection = connection

@@ -1,8 +1,12 @@
+from decimal import Decimal
+
 from django import forms
+from django.utils import timezone
 
 from platform_console.countries import COUNTRY_CHOICES
 
-from .catalogue import CORE_CAPABILITIES
+from . import validation as v
+from .catalogue import CORE_CAPABILITIES, MCC_CHOICES
 from .models import Account, Connection
 from .services import PRESETS
 
@@ -160,3 +164,144 @@ class CreateAccountForm(forms.Form):
                     "capabilities",
                     "Accounts in another country than your platform's can only receive transfers: choose Transfers only.",
                 )
+
+
+class ProfileForm(forms.ModelForm):
+    """The Profile section's inline form: account, contact and business details."""
+
+    class Meta:
+        model = Account
+        fields = ["name", "email", "url", "mcc", "product_description", "support_email", "support_phone",
+                  "support_url", "phone", "address_line1", "address_line2", "address_city", "address_state",
+                  "address_postal_code"]
+        labels = {"name": "Business name", "email": "Account email", "url": "Website", "mcc": "Industry",
+                  "product_description": "Product description", "support_email": "Support email",
+                  "support_phone": "Support phone", "support_url": "Support website", "phone": "Business phone",
+                  "address_line1": "Street address", "address_line2": "Address line 2", "address_city": "City",
+                  "address_state": "State or province", "address_postal_code": "Postal code"}
+        widgets = {"product_description": forms.Textarea(attrs={"rows": 3}),
+                   "url": forms.URLInput(attrs={"placeholder": "https://"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mcc"] = forms.ChoiceField(label="Industry", required=False,
+                                               choices=[("", "Not set"), *MCC_CHOICES])
+        self.country = self.instance.country
+
+    def clean_url(self) -> str:
+        value = self.cleaned_data.get("url", "")
+        return v.validate_https_url(value) if value else ""
+
+    def clean_support_url(self) -> str:
+        value = self.cleaned_data.get("support_url", "")
+        return v.validate_https_url(value) if value else ""
+
+    def clean_phone(self) -> str:
+        value = self.cleaned_data.get("phone", "")
+        return v.validate_phone(value) if value else ""
+
+    def clean_support_phone(self) -> str:
+        value = self.cleaned_data.get("support_phone", "")
+        return v.validate_phone(value) if value else ""
+
+    def clean_address_postal_code(self) -> str:
+        value = self.cleaned_data.get("address_postal_code", "")
+        return v.validate_postal_code(value, self.country) if value else ""
+
+    def clean_address_state(self) -> str:
+        value = self.cleaned_data.get("address_state", "")
+        return v.validate_state(value, self.country) if value and self.country in ("US", "CA") else value
+
+
+class OwnerForm(forms.Form):
+    """+ Add person and Edit owner: personal and professional details."""
+
+    first_name = forms.CharField(label="First name", max_length=100)
+    last_name = forms.CharField(label="Last name", max_length=100)
+    email = forms.EmailField(label="Email", max_length=254, required=False)
+    phone = forms.CharField(label="Phone", max_length=20, required=False)
+    dob = forms.DateField(label="Date of birth", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    address_line1 = forms.CharField(label="Street address", max_length=200, required=False)
+    address_city = forms.CharField(label="City", max_length=100, required=False)
+    address_state = forms.CharField(label="State or province", max_length=100, required=False)
+    address_postal_code = forms.CharField(label="Postal code", max_length=20, required=False)
+    id_number = forms.CharField(
+        label="ID number", max_length=20, required=False,
+        help_text="Stored masked; only the last four digits are ever shown again.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    title = forms.CharField(label="Job title", max_length=100, required=False)
+    percent_ownership = forms.DecimalField(label="Ownership (%)", required=False, min_value=Decimal(0),
+                                           max_value=Decimal(100), decimal_places=2)
+    is_owner = forms.BooleanField(label="Owner", required=False)
+    is_director = forms.BooleanField(label="Director", required=False)
+    is_executive = forms.BooleanField(label="Executive", required=False)
+    is_representative = forms.BooleanField(label="Representative", required=False,
+                                           help_text="The one person authorised to act for the account.")
+
+    def __init__(self, *args, country: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country = country
+
+    def clean_phone(self) -> str:
+        value = self.cleaned_data.get("phone", "")
+        return v.validate_phone(value) if value else ""
+
+    def clean_dob(self):
+        value = self.cleaned_data.get("dob")
+        return v.validate_adult(value, today=timezone.localdate()) if value else value
+
+    def clean_address_postal_code(self) -> str:
+        value = self.cleaned_data.get("address_postal_code", "")
+        return v.validate_postal_code(value, self.country) if value else ""
+
+    def clean_id_number(self) -> str:
+        value = self.cleaned_data.get("id_number", "")
+        return v.validate_id_number(value, self.country) if value else ""
+
+    def clean(self):
+        data = super().clean()
+        if data.get("is_owner") and data.get("percent_ownership") is None and "percent_ownership" not in self.errors:
+            self.add_error("percent_ownership", "Enter the owner's share of the business (0–100 %).")
+        if data.get("is_representative") and not data.get("dob") and "dob" not in self.errors:
+            self.add_error("dob", "The representative's date of birth is required.")
+        return data
+
+
+class CapabilitiesForm(forms.Form):
+    capabilities = forms.MultipleChoiceField(label="Requested capabilities", choices=CORE_CAPABILITIES,
+                                             widget=forms.CheckboxSelectMultiple, required=False)
+
+
+class PayoutScheduleForm(forms.Form):
+    interval = forms.ChoiceField(label="Payout schedule", choices=Connection.PayoutInterval.choices,
+                                 widget=forms.RadioSelect)
+    weekly_anchor = forms.ChoiceField(label="Day of the week", required=False,
+                                      choices=[("", "Choose a day"), *Connection.Weekday.choices])
+    monthly_anchor = forms.IntegerField(label="Day of the month", required=False, min_value=1, max_value=31,
+                                        help_text="Days 29–31 fall back to the last day of shorter months.")
+    delay_days = forms.IntegerField(label="Delay (days)", required=False, min_value=0, max_value=365,
+                                    help_text="Leave blank for the country's minimum.")
+
+    def __init__(self, *args, minimum: int, delay_editable: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.minimum = minimum
+        self.fields["weekly_anchor"].show_when = "interval:weekly"
+        self.fields["monthly_anchor"].show_when = "interval:monthly"
+        self.fields["weekly_anchor"].conditional = self.fields["monthly_anchor"].conditional = True
+        self.fields["delay_days"].help_text = f"At least {minimum} days here. Leave blank for the minimum."
+        if not delay_editable:
+            self.fields["delay_days"].disabled = True
+            self.fields["delay_days"].help_text = "Only accounts your platform is liable for can change the delay."
+
+    def clean(self):
+        data = super().clean()
+        interval = data.get("interval")
+        if interval == "weekly" and not data.get("weekly_anchor"):
+            self.add_error("weekly_anchor", "Choose the day of the week for weekly payouts.")
+        if interval == "monthly" and not data.get("monthly_anchor") and "monthly_anchor" not in self.errors:
+            self.add_error("monthly_anchor", "Choose a day of the month between 1 and 31.")
+        delay = data.get("delay_days")
+        if delay is not None and delay < self.minimum and "delay_days" not in self.errors:
+            self.add_error("delay_days", f"The delay cannot be shorter than {self.minimum} days in this country.")
+        return data

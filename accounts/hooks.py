@@ -37,6 +37,10 @@ detail_panels: list[Panel] = []
 # requirements engine verifies them (test-mode magic values, or the live review queue).
 fields_submitted: list[Callable[["Connection", dict[str, Any]], None]] = []
 
+# Called with (connection, person public id) after a person was deleted: lower apps delete what
+# they hold about that person (verification results, documents), as removal must really delete it.
+after_person_removed: list[Callable[["Connection", str], None]] = []
+
 # Each returns a connection's lifetime charge volume in minor units of its default currency;
 # the requirements engine promotes eventually-due items past the country's threshold.
 lifetime_volume: list[Callable[["Connection"], int]] = []
@@ -75,6 +79,10 @@ class Tab:
 
 detail_tabs: list[Tab] = []
 
+# Parts of the View Dashboard As pages ("home", "payouts", "support"), supplied by lower apps:
+# (page, template, context function of (request, connection) returning a dict or None).
+view_as_parts: list[tuple[str, str, Callable[["HttpRequest", "Connection"], dict[str, Any] | None]]] = []
+
 
 def account_changed(connection: "Connection") -> None:
     for fn in after_account_change:
@@ -99,3 +107,18 @@ def annotate_list(queryset):
 def submitted(connection: "Connection", values: dict[str, Any]) -> None:
     for fn in fields_submitted:
         fn(connection, values)
+
+
+def person_removed(connection: "Connection", person_public_id: str) -> None:
+    for fn in after_person_removed:
+        fn(connection, person_public_id)
+
+
+def view_as_panels(request: "HttpRequest", connection: "Connection", page: str) -> list[tuple[str, dict]]:
+    rendered = []
+    for part_page, template, context in view_as_parts:
+        if part_page == page:
+            values = context(request, connection)
+            if values is not None:
+                rendered.append((template, values))
+    return rendered

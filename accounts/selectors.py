@@ -16,6 +16,7 @@ from platform_console.ids import matches_prefix
 from platform_console.models import AuditEvent, Platform
 from platform_console.pagination import CappedCount, capped_count
 
+from .errors import AccountRemoved
 from .models import AccountLink, Capability, Connection, Person
 
 MAX_QUERY_LENGTH = 200
@@ -138,7 +139,21 @@ def get_connection(*, platform: Platform, livemode: bool, account_id: str) -> Co
             account__public_id=account_id
         )
     except Connection.DoesNotExist:
-        raise Http404("No such account") from None
+        _raise_not_found(platform=platform, livemode=livemode, account_id=account_id)
+
+
+def _raise_not_found(*, platform: Platform, livemode: bool, account_id: str):
+    """A removed account says so (to its own platform only); anything else is a plain 404."""
+    removed = (
+        Connection.objects.filter(platform=platform, livemode=livemode, account__public_id=account_id,
+                                  lifecycle_state=Connection.Lifecycle.REMOVED)
+        .select_related("account")
+        .order_by("-removed_at")
+        .first()
+    )
+    if removed is not None:
+        raise AccountRemoved(removed)
+    raise Http404("No such account")
 
 
 def connection_for_details(*, platform: Platform, livemode: bool, account_id: str) -> Connection:
@@ -160,7 +175,7 @@ def connection_for_details(*, platform: Platform, livemode: bool, account_id: st
     try:
         return qs.get(account__public_id=account_id)
     except Connection.DoesNotExist:
-        raise Http404("No such account") from None
+        _raise_not_found(platform=platform, livemode=livemode, account_id=account_id)
 
 
 def account_activity(*, platform: Platform, account_public_id: str, limit: int = 50) -> list[AuditEvent]:

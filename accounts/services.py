@@ -196,10 +196,15 @@ def open_link(token: str, kind: str = AccountLink.Kind.ONBOARDING) -> AccountLin
     return link
 
 
-def usable_link(link_id: int) -> AccountLink:
-    """Re-check a link kept in the holder's session before each step."""
-    link = AccountLink.objects.select_related("connection__account", "connection__platform").filter(pk=link_id).first()
-    if link is None:
+def usable_link(link_id: int, kind: str = AccountLink.Kind.ONBOARDING) -> AccountLink:
+    """Re-check a link kept in the holder's session before each step: still active, of the
+    expected kind, and for an account that is still connected."""
+    link = (
+        AccountLink.objects.select_related("connection__account", "connection__platform")
+        .filter(pk=link_id, kind=kind)
+        .first()
+    )
+    if link is None or link.connection.lifecycle_state not in (Connection.Lifecycle.INVITED, Connection.Lifecycle.ACTIVE):
         raise LinkNotUsable("invalid")
     if (state := link.state()) != "active":
         raise LinkNotUsable(state)
@@ -225,7 +230,7 @@ def _ensure_can_edit(actor: Membership | None, connection: Connection) -> None:
 
 ACCOUNT_FIELDS = ("business_type", "legal_name", "legal_name_kana", "name", "url", "product_description", "mcc",
                   "tax_id_registrar", "phone", "address_line1", "address_city", "address_state", "address_postal_code",
-                  "support_phone")
+                  "support_phone", "support_email", "support_url", "email")
 PERSON_FIELDS = ("first_name", "last_name", "first_name_kana", "last_name_kana", "email", "phone", "dob", "title",
                  "address_line1", "address_city", "address_state", "address_postal_code", "is_owner",
                  "percent_ownership", "is_director")
@@ -262,7 +267,8 @@ def _snapshot(obj, fields) -> dict[str, Any]:
 
 
 @transaction.atomic
-def save_account_details(*, connection: Connection, data: dict, actor: Membership | None = None, request_meta=None) -> None:
+def save_account_details(*, connection: Connection, data: dict, actor: Membership | None = None, request_meta=None,
+                         action: str = "account.details_saved") -> None:
     """Business type or business details from an onboarding step. Secrets (tax id) are kept only as
     'provided' flags after the verification hook has seen them."""
     _ensure_can_edit(actor, connection)
@@ -281,7 +287,7 @@ def save_account_details(*, connection: Connection, data: dict, actor: Membershi
     changed = {k: v for k, v in _snapshot(account, ACCOUNT_FIELDS).items() if before.get(k) != v}
     if data.get("tax_id"):
         changed["tax_id_provided"] = True
-    _audit_holder(connection, "account.details_saved", before={k: before.get(k) for k in changed}, after=changed,
+    _audit_holder(connection, action, before={k: before.get(k) for k in changed}, after=changed,
                   request_meta=request_meta, actor=actor)
     account_changed(connection)
 

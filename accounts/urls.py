@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import manage_views, view_as_views, views
 
 app_name = "accounts"
 
@@ -11,4 +11,21 @@ urlpatterns = [
     path("<str:account_id>/activity/", views.connection_activity, name="activity"),
     path("<str:account_id>/onboarding-link/", views.reissue_onboarding_link, name="reissue_link"),
     path("<str:account_id>/onboarding/<slug:step>/", views.operator_onboarding, name="onboarding"),
+    path("<str:account_id>/profile/", manage_views.profile_section, name="profile"),
+    path("<str:account_id>/capabilities/", manage_views.capabilities_section, name="capabilities"),
+    path("<str:account_id>/payout-schedule/", manage_views.payout_schedule_section, name="payout_schedule"),
+    path("<str:account_id>/persons/new/", manage_views.person_form, name="person_add"),
+    path("<str:account_id>/persons/<str:person_id>/edit/", manage_views.person_form, name="person_edit"),
+    path("<str:account_id>/persons/<str:person_id>/remove/", manage_views.person_remove, name="person_remove"),
+    path("<str:account_id>/remove/", manage_views.remove_account, name="remove"),
+    path("<str:account_id>/view-as/", view_as_views.start, name="view_as_start"),
+]
+
+# The account-side dashboard shown while viewing as an account (mounted at /view-as/).
+view_as_urlpatterns = [
+    path("", view_as_views.home, name="home"),
+    path("payouts/", view_as_views.payouts, name="payouts"),
+    path("profile/", view_as_views.profile, name="profile"),
+    path("support/", view_as_views.support, name="support"),
+    path("exit/", view_as_views.exit_view_as, name="exit"),
 ]

@@ -12,7 +12,7 @@ from platform_console.decorators import operator_required
 from platform_console.middleware import request_meta
 from platform_console.pagination import keyset_page
 
-from . import hooks, onboarding, onboarding_flow, selectors, services
+from . import hooks, manage_views, onboarding, onboarding_flow, selectors, services
 from .errors import AccountError, NotAllowed
 from .forms import ConnectionFilterForm, CreateAccountForm
 from .models import Connection
@@ -79,12 +79,22 @@ def connection_detail(request: HttpRequest, account_id: str) -> HttpResponse:
     connection = selectors.connection_for_details(
         platform=request.platform, livemode=request.livemode, account_id=account_id
     )
+    persons_reason = ""
+    if not manage_views.manage.profile_editable(connection):
+        persons_reason = "This account manages its own business owners."
+    can_manage_persons = not persons_reason and request.membership.can(permissions.MANAGE_PERSONS)
     context = {
+        **manage_views.profile_context(request, connection),
+        **manage_views.schedule_context(request, connection),
         "connection": connection,
         "account": connection.account,
         "status_tone": tone_of(connection.status),
         "panels": hooks.panels_for(request, connection),
         "tab": "overview",
+        "capabilities": list(connection.capabilities.all()),
+        "can_edit_capabilities": request.membership.can(permissions.EDIT_CAPABILITIES),
+        "can_manage_persons": can_manage_persons,
+        "persons_reason": persons_reason,
         "link": selectors.latest_link(connection, kind="onboarding") if connection.lifecycle_state == "invited" else None,
         "can_issue": request.membership.can(permissions.CREATE_ACCOUNTS),
         "can_onboard": (
@@ -139,7 +149,7 @@ def create_account(request: HttpRequest) -> HttpResponse:
         form = CreateAccountForm(initial=initial, platform=request.platform)
         return render(request, template, {**context, "form": form, "editing": True})
 
-    form = CreateAccountForm(request.POST or None, platform=request.platform)
+    form = CreateAccountForm(request.POST if request.method == "POST" else None, platform=request.platform)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

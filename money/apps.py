@@ -19,3 +19,6 @@ class MoneyConfig(AppConfig):
                                  permission="money.view_balances")
         if balances_tab not in hooks.detail_tabs:
             hooks.detail_tabs.append(balances_tab)
+        for part in panels.VIEW_AS_PARTS:
+            if part not in hooks.view_as_parts:
+                hooks.view_as_parts.append(part)

@@ -3,6 +3,7 @@ MoneyConfig.ready): the Balances panel of Account details and the Connected acco
 
 from django.http import HttpRequest
 
+from accounts import payout_schedule
 from accounts.hooks import ListColumn, Panel
 from accounts.models import Connection
 from platform_console import permissions
@@ -13,17 +14,7 @@ RECENT = 5
 
 
 def payout_schedule_label(connection: Connection) -> str:
-    interval = connection.payout_interval
-    delay = connection.payout_delay_days
-    delay_text = f"{delay}-day delay" if delay else "minimum delay"
-    if interval == Connection.PayoutInterval.MANUAL:
-        return "Manual — pays out only on request"
-    if interval == Connection.PayoutInterval.WEEKLY:
-        anchor = (connection.payout_weekly_anchor or "monday").capitalize()
-        return f"Weekly on {anchor}, {delay_text}"
-    if interval == Connection.PayoutInterval.MONTHLY:
-        return f"Monthly on day {connection.payout_monthly_anchor or 1}, {delay_text}"
-    return f"Daily, {delay_text}"
+    return payout_schedule.describe(payout_schedule.Schedule.of(connection))
 
 
 def action_states(request: HttpRequest, connection: Connection) -> dict:
@@ -68,3 +59,22 @@ BALANCE_COLUMN = ListColumn(
     annotate=selectors.annotate_available_balance,
     numeric=True,
 )
+
+
+def view_as_home_context(request: HttpRequest, connection: Connection) -> dict:
+    """View Dashboard As, Home: the account's own balances and recent money movement."""
+    transfers = list(selectors.connection_transfers(connection).order_by("-created_at", "-pk")[:RECENT])
+    payouts = list(selectors.connection_payouts(connection).order_by("-created_at", "-pk")[:RECENT])
+    return {"connection": connection, "balances": selectors.connection_balances(connection),
+            "transfers": transfers, "payouts": payouts}
+
+
+def view_as_payouts_context(request: HttpRequest, connection: Connection) -> dict:
+    payouts = list(selectors.connection_payouts(connection).order_by("-created_at", "-pk")[:50])
+    return {"connection": connection, "payouts": payouts, "schedule": payout_schedule_label(connection)}
+
+
+VIEW_AS_PARTS = [
+    ("home", "money/view_as/_home.html", view_as_home_context),
+    ("payouts", "money/view_as/_payouts.html", view_as_payouts_context),
+]

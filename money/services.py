@@ -12,7 +12,6 @@ Refusals raise a MoneyError subclass with a sentence for the operator; the trans
 back, so nothing moved and the idempotency key stays free.
 """
 
-import calendar
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -20,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import payout_schedule
 from accounts.models import Connection, ExternalAccount
 from platform_console import permissions
 from platform_console.audit import record_audit
@@ -743,29 +743,13 @@ def process_payouts(*, now: datetime | None = None) -> dict[str, int]:
 
 # Scheduled payouts ---------------------------------------------------------------------------
 
-WEEKDAYS = [day.value for day in Connection.Weekday]
-
-
 def is_payout_day(connection: Connection, on_date: date) -> bool:
-    """Whether the account's schedule pays out on `on_date` (domain.md §7.9). Manual never does;
-    a monthly anchor of 29–31 falls back to the last day of shorter months."""
-    interval = connection.payout_interval
-    if interval == Connection.PayoutInterval.DAILY:
-        return True
-    if interval == Connection.PayoutInterval.WEEKLY:
-        anchor = connection.payout_weekly_anchor or Connection.Weekday.MONDAY
-        return WEEKDAYS[on_date.weekday()] == anchor
-    if interval == Connection.PayoutInterval.MONTHLY:
-        anchor = connection.payout_monthly_anchor or 1
-        last_day = calendar.monthrange(on_date.year, on_date.month)[1]
-        return on_date.day == min(anchor, last_day)
-    return False
+    return payout_schedule.is_payout_day(payout_schedule.Schedule.of(connection), on_date)
 
 
 def delay_days(connection: Connection) -> int:
     """Days funds stay in the balance before the schedule pays them out; never below the minimum."""
-    minimum = settings.MONEY_MINIMUM_PAYOUT_DELAY_DAYS
-    return max(connection.payout_delay_days or minimum, minimum)
+    return payout_schedule.effective_delay_days(payout_schedule.Schedule.of(connection), connection.account.country)
 
 
 def default_destination(connection: Connection, currency: str) -> ExternalAccount | None:

@@ -33,6 +33,7 @@ EXPORT_ACCOUNTS: Final = "accounts.export"
 MANAGE_TEAM: Final = "team.manage"
 VIEW_AUDIT_LOG: Final = "audit.view"
 EDIT_PLATFORM_PROFILE: Final = "platform.edit_profile"
+CHANGE_REPRESENTATIVE: Final = "persons.change_representative"
 
 ALL: Final = frozenset(value for name, value in list(globals().items()) if name.isupper() and "." in str(value))
 

@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "platform_console.middleware.OperatorContextMiddleware",
+    "accounts.view_as.ViewAsMiddleware",
+    "accounts.middleware.AccountRemovedMiddleware",
 ]
 
 ROOT_URLCONF = "platform_console.urls"
@@ -188,8 +190,10 @@ MONEY_DEBIT_CONSENT_TEXT_VERSION = env("MONEY_DEBIT_CONSENT_TEXT_VERSION", defau
 # Live top-ups stay pending this many days; standard payouts arrive after this many days.
 MONEY_TOPUP_PENDING_DAYS = env.int("MONEY_TOPUP_PENDING_DAYS", default=2)
 MONEY_STANDARD_PAYOUT_DAYS = env.int("MONEY_STANDARD_PAYOUT_DAYS", default=2)
-# The lowest payout delay (days funds are held before the schedule pays them out), domain.md §7.9.
-MONEY_MINIMUM_PAYOUT_DELAY_DAYS = env.int("MONEY_MINIMUM_PAYOUT_DELAY_DAYS", default=2)
+# The lowest payout delay per country (days funds are held before the schedule pays them out),
+# domain.md §7.9, e.g. PAYOUT_MINIMUM_DELAY_DAYS="default=2,JP=4".
+PAYOUT_MINIMUM_DELAY_DAYS = {"default": 2, **{k.upper() if k != "default" else k: int(v) for k, v in env.dict(
+    "PAYOUT_MINIMUM_DELAY_DAYS", default={}).items()}}
 # Demo logins with the password "demo" exist only for local development.
 CONSOLE_ALLOW_DEMO_SEED = DEBUG
 

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from accounts import hosted_views
+from accounts import urls as account_urls
 from requirements_engine import hosted_views as remediation_views
 
 from . import views
@@ -19,6 +20,7 @@ urlpatterns = [
     path("platform/switch/", views.switch_platform, name="switch_platform"),
     path("mode/", views.set_mode, name="set_mode"),
     path("accounts/", include("accounts.urls")),
+    path("view-as/", include((account_urls.view_as_urlpatterns, "view_as"))),
     path("", include("money.urls")),
     path("", include("support_cases.urls")),
     path("", include("requirements_engine.urls")),

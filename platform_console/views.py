@@ -79,7 +79,7 @@ def platform_profile(request: HttpRequest) -> HttpResponse:
     can_edit = request.membership.can(permissions.EDIT_PLATFORM_PROFILE)
     if request.method == "POST" and not can_edit:
         raise PermissionDenied("Only Administrators can change the platform profile.")
-    form = PlatformProfileForm(request.POST or None, instance=request.platform)
+    form = PlatformProfileForm(request.POST if request.method == "POST" else None, instance=request.platform)
     if request.method == "POST" and form.is_valid():
         services.update_platform_profile(actor=request.membership, data=form.cleaned_data, request_meta=request_meta(request))
         messages.success(request, "Platform profile saved." + (" You can now create connected accounts." if request.platform.country != "FR" else ""))

@@ -14,6 +14,7 @@ class RequirementsEngineConfig(AppConfig):
         for registry, entry in (
             (hooks.after_account_change, services.recompute),
             (hooks.fields_submitted, services.record_submission),
+            (hooks.after_person_removed, services.forget_person),
             (hooks.onboarding_paths, panels.onboarding_paths),
             (hooks.detail_panels, panels.ACTIONS_REQUIRED_PANEL),
         ):

@@ -39,7 +39,7 @@ def _link(request: HttpRequest) -> AccountLink:
     link_id = request.session.get(SESSION_KEY)
     if not link_id:
         raise LinkNotUsable("invalid")
-    return account_services.usable_link(link_id)
+    return account_services.usable_link(link_id, kind=AccountLink.Kind.REMEDIATION)
 
 
 @public_page

@@ -94,6 +94,14 @@ def _resolve_async_checks(connection: Connection, now) -> None:
         )
 
 
+def forget_person(connection: Connection, person_public_id: str) -> None:
+    """Hook target: a person was removed; delete what was kept about them (checks, documents)."""
+    FieldVerification.objects.filter(connection=connection, path__startswith=f"{person_public_id}.").delete()
+    for document in Document.objects.filter(connection=connection, path__startswith=f"{person_public_id}."):
+        document.file.delete(save=False)
+        document.delete()
+
+
 # --- verification -------------------------------------------------------------------------
 
 def record_submission(connection: Connection, values: dict) -> None:

@@ -74,7 +74,7 @@ def submit_information(request: HttpRequest, account_id: str, path: str) -> Http
     reasons = _paths_available(request, connection, path)
     if reasons["submit_reason"]:
         raise PermissionDenied(reasons["submit_reason"])
-    form = RequirementForm(request.POST or None, request.FILES or None, connection=connection, path=path)
+    form = RequirementForm(request.POST if request.method == "POST" else None, request.FILES if request.method == "POST" else None, connection=connection, path=path)
     if request.method == "POST" and form.is_valid():
         try:
             services.submit_requirement(actor=request.membership, connection=connection, path=path,
@@ -128,7 +128,7 @@ def contact_support(request: HttpRequest, account_id: str) -> HttpResponse:
             initial_message += f"\nError: {labels.error_label(row.error_code)} — {row.error_reason}"
         if row.deadline:
             initial_message += f"\nDeadline: {row.deadline:%Y-%m-%d}"
-    form = ContactSupportForm(request.POST or None, initial={
+    form = ContactSupportForm(request.POST if request.method == "POST" else None, initial={
         "subject": f"Help with {title}" if title else f"Help with {connection.account.display_name}",
         "message": initial_message,
     })
@@ -154,7 +154,7 @@ def request_detail(request: HttpRequest, account_id: str, request_id: str) -> Ht
         and connection.is_platform_collected
         and request.membership.can(permissions.SUBMIT_REQUIREMENTS)
     )
-    form = AnswerForm(request.POST or None)
+    form = AnswerForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not can_answer:
             raise PermissionDenied("This request cannot be answered by your team.")

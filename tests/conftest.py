@@ -21,8 +21,18 @@ def pytest_report_header(config):
     return [f"database vendor: {engine}", f"celery: {broker}", f"chromium: {CHROMIUM if os.path.exists(CHROMIUM) else 'missing'}"]
 
 
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and (marker.kwargs.get("transaction") or "transactional_db" in item.fixturenames
+                            or "live_server" in item.fixturenames))
+
+
 def pytest_collection_modifyitems(config, items):
     from django.conf import settings
+
+    # Like Django's runner: tests that really commit (and flush every table afterwards, the
+    # migrations' data included) run after the ones that roll back.
+    items.sort(key=_is_transactional)
 
     on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
     has_chromium = os.path.exists(CHROMIUM)

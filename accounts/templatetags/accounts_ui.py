@@ -64,3 +64,19 @@ def reason_label(code: str) -> str:
     if not code:
         return ""
     return REASON_LABELS.get(code, code.replace(".", ": ").replace("_", " ").capitalize())
+
+
+@register.inclusion_tag("accounts/_account_menu.html", takes_context=True)
+def account_menu(context, connection):
+    """The ⋯ menu of the details header: View Dashboard As, Copy account ID, Remove account."""
+    from accounts.management_services import removal_refusal
+    from platform_console import permissions
+
+    membership = context.get("membership")
+    can = membership.can if membership else (lambda _permission: False)
+    removal = removal_refusal(connection)
+    if not removal and not can(permissions.REMOVE_ACCOUNTS):
+        removal = "Only Administrators can remove accounts."
+    view_as = "" if can(permissions.VIEW_AS) else "Your role cannot view the dashboard as an account."
+    return {"connection": connection, "account": connection.account, "removal_reason": removal,
+            "view_as_reason": view_as, "csrf_token": context.get("csrf_token")}

@@ -43,9 +43,10 @@ def test_the_other_modes_account_is_not_found(operator_client, admin, platform):
     assert operator_client(admin).get(detail_url(test_account)).status_code == 404
 
 
-def test_a_removed_account_is_not_found(operator_client, admin, platform):
+def test_a_removed_account_says_so(operator_client, admin, platform):
     removed = ConnectionFactory(platform=platform, lifecycle_state="removed")
-    assert operator_client(admin).get(detail_url(removed)).status_code == 404
+    response = operator_client(admin).get(detail_url(removed))
+    assert response.status_code == 410 and "This account was removed" in response.content.decode()
 
 
 @pytest.mark.parametrize("bad_id", ["person_abc", "acct_", "acct_abc", "acct_" + "x" * 60, "acct_<script>xxxxxxxxxxxxxxxx"])

@@ -1,0 +1,252 @@
+"""Managing a connected account from its details page (issue: profile, business owners,
+capabilities, payout schedule, removal, view-as). Same contract as accounts.services: role checked,
+one transaction, an audit event, requirements re-evaluated through the hook."""
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from platform_console import permissions
+from platform_console.audit import record_audit
+from platform_console.models import Membership
+
+from . import hooks, payout_schedule
+from .errors import AccountError, NotAllowed
+from .models import AccountLink, Capability, Connection, Person
+from .services import ACCOUNT_FIELDS, account_changed, ensure_can, save_account_details
+
+EDITABLE_CAPABILITIES = ("card_payments", "transfers")
+PERSON_FIELDS = ("first_name", "last_name", "email", "phone", "dob", "address_line1", "address_city", "address_state",
+                 "address_postal_code", "title", "percent_ownership", "is_owner", "is_director", "is_executive",
+                 "is_representative")
+
+
+def profile_editable(connection: Connection) -> bool:
+    """domain.md §7.7: only platform-collected accounts are edited by the platform."""
+    return connection.is_platform_collected and connection.lifecycle_state in Connection.VISIBLE_STATES
+
+
+def update_profile(*, actor: Membership, connection: Connection, data: dict, request_meta=None) -> None:
+    """Account information, contact information and business details (audited before/after)."""
+    ensure_can(actor, permissions.EDIT_PROFILE)
+    if not profile_editable(connection):
+        raise NotAllowed("This account manages its own profile; send it a remediation link to update it.")
+    save_account_details(connection=connection, data={k: v for k, v in data.items() if k in ACCOUNT_FIELDS},
+                         actor=actor, request_meta=request_meta, action="account.profile_updated")
+
+
+def _ownership_total(connection: Connection, *, excluding: Person | None = None) -> Decimal:
+    persons = Person.objects.filter(account=connection.account, is_owner=True)
+    if excluding is not None:
+        persons = persons.exclude(pk=excluding.pk)
+    return persons.aggregate(total=Sum("percent_ownership"))["total"] or Decimal(0)
+
+
+def _check_person_rules(actor: Membership, connection: Connection, person: Person, data: dict) -> None:
+    share = data.get("percent_ownership")
+    if data.get("is_owner") and share is not None:
+        total = _ownership_total(connection, excluding=person) + share
+        if total > 100:
+            raise AccountError(f"Ownership would total {total:g} %; the owners of a business can hold at most 100 %.",)
+    current = Person.objects.filter(account=connection.account, is_representative=True, is_account_individual=False)
+    if person.pk:
+        current = current.exclude(pk=person.pk)
+    other = current.first()
+    if data.get("is_representative") and other is not None:
+        if not actor.can(permissions.CHANGE_REPRESENTATIVE):  # Administrators only (domain.md §7.7)
+            raise AccountError(f"{other.full_name or 'Another person'} is the representative. Only an Administrator "
+                               "can make someone else the representative.")
+    if person.pk and person.is_representative and "is_representative" in data and not data["is_representative"]:
+        raise AccountError("An account needs exactly one representative: make another person the representative instead.")
+
+
+def _persons_editable(actor: Membership, connection: Connection) -> None:
+    ensure_can(actor, permissions.MANAGE_PERSONS)
+    if not profile_editable(connection):
+        raise NotAllowed("This account manages its own business owners; send it a remediation link instead.")
+
+
+@transaction.atomic
+def add_person(*, actor: Membership, connection: Connection, data: dict, request_meta=None) -> Person:
+    _persons_editable(actor, connection)
+    person = Person(account=connection.account)
+    _check_person_rules(actor, connection, person, data)
+    if data.get("is_representative"):
+        Person.objects.filter(account=connection.account, is_representative=True, is_account_individual=False).update(
+            is_representative=False)
+    _apply(person, data)
+    person.save()
+    _submitted(connection, person, data)
+    record_audit(actor=actor, action="person.added", obj=person, account_public_id=connection.account.public_id,
+                 livemode=connection.livemode, after=_public(person), request_meta=request_meta)
+    account_changed(connection)
+    return person
+
+
+@transaction.atomic
+def update_person(*, actor: Membership, connection: Connection, person: Person, data: dict, request_meta=None) -> Person:
+    _persons_editable(actor, connection)
+    person = Person.objects.select_for_update().get(pk=person.pk, account=connection.account)
+    _check_person_rules(actor, connection, person, data)
+    before = _public(person)
+    if data.get("is_representative") and not person.is_representative:
+        Person.objects.filter(account=connection.account, is_representative=True, is_account_individual=False).update(
+            is_representative=False)
+    _apply(person, data)
+    person.save()
+    _submitted(connection, person, data)
+    after = _public(person)
+    record_audit(actor=actor, action="person.updated", obj=person, account_public_id=connection.account.public_id,
+                 livemode=connection.livemode, before={k: v for k, v in before.items() if after.get(k) != v},
+                 after={k: v for k, v in after.items() if before.get(k) != v}, request_meta=request_meta)
+    account_changed(connection)
+    return person
+
+
+@transaction.atomic
+def remove_person(*, actor: Membership, connection: Connection, person: Person, request_meta=None) -> None:
+    """Delete the person and their personal data (cannot be undone). Never the representative."""
+    _persons_editable(actor, connection)
+    person = Person.objects.select_for_update().get(pk=person.pk, account=connection.account)
+    if person.is_representative or person.is_account_individual:
+        raise AccountError("The representative cannot be removed. Make another person the representative first.")
+    public_id = person.public_id
+    person.delete()
+    hooks.person_removed(connection, public_id)
+    # The audit keeps that a person was removed, not who they were: the data is gone.
+    record_audit(actor=actor, action="person.removed", account_public_id=connection.account.public_id,
+                 livemode=connection.livemode, before={"person": public_id}, request_meta=request_meta)
+    account_changed(connection)
+
+
+def _apply(person: Person, data: dict) -> None:
+    for field in PERSON_FIELDS:
+        if field in data:
+            setattr(person, field, data[field])
+    if not person.is_owner:
+        person.percent_ownership = None
+    if data.get("id_number"):
+        person.id_number_provided = True
+        person.id_number_last4 = str(data["id_number"])[-4:]
+
+
+def _submitted(connection: Connection, person: Person, data: dict) -> None:
+    group = "representative" if person.is_representative else person.public_id
+    values = {"dob": data.get("dob"), "address.line1": data.get("address_line1"), "id_number": data.get("id_number")}
+    hooks.submitted(connection, {f"{group}.{k}": v for k, v in values.items() if v})
+
+
+def _public(person: Person) -> dict:
+    """What the audit trail keeps of a person: no id numbers, no dates of birth in full."""
+    return {
+        "person": person.public_id,
+        "name": person.full_name,
+        "email": person.email,
+        "title": person.title,
+        "relationships": person.relationships,
+        "percent_ownership": str(person.percent_ownership) if person.percent_ownership is not None else None,
+        "id_number_provided": person.id_number_provided,
+    }
+
+
+@transaction.atomic
+def set_capabilities(*, actor: Membership, connection: Connection, requested: set[str], request_meta=None) -> None:
+    """Request or unrequest card_payments and transfers (neither is permanent)."""
+    ensure_can(actor, permissions.EDIT_CAPABILITIES)
+    if connection.lifecycle_state not in (Connection.Lifecycle.ACTIVE, Connection.Lifecycle.INVITED):
+        raise NotAllowed("This account's capabilities can no longer be changed.")
+    requested = set(requested) & set(EDITABLE_CAPABILITIES)
+    if "card_payments" in requested and connection.service_agreement == Connection.ServiceAgreement.RECIPIENT:
+        raise AccountError("Accounts on the recipient service agreement cannot request card payments.")
+    if not requested:
+        raise AccountError("Keep at least one capability: an account with none cannot do anything.")
+    now = timezone.now()
+    before = sorted(Capability.objects.filter(connection=connection, requested=True).values_list("name", flat=True))
+    for name in EDITABLE_CAPABILITIES:
+        wanted = name in requested
+        capability = Capability.objects.filter(connection=connection, name=name).first()
+        if capability is None and wanted:
+            Capability.objects.create(connection=connection, name=name, requested=True, requested_at=now)
+        elif capability is not None and capability.requested != wanted:
+            Capability.objects.filter(pk=capability.pk).update(
+                requested=wanted, requested_at=now if wanted else capability.requested_at,
+                status=capability.status if wanted else Capability.Status.UNREQUESTED,
+            )
+    record_audit(actor=actor, action="capabilities.updated", obj=connection.account,
+                 account_public_id=connection.account.public_id, livemode=connection.livemode,
+                 before={"requested": before}, after={"requested": sorted(requested)}, request_meta=request_meta)
+    account_changed(connection)
+
+
+def schedule_editable(connection: Connection) -> tuple[bool, bool]:
+    """(interval editable, delay editable): the interval on platform-liable or platform-collected
+    accounts, the delay only on platform-liable ones (domain.md §7.9)."""
+    return (connection.is_platform_liable or connection.is_platform_collected, connection.is_platform_liable)
+
+
+@transaction.atomic
+def update_payout_schedule(*, actor: Membership, connection: Connection, interval: str, delay_days: int | None,
+                           weekly_anchor: str = "", monthly_anchor: int | None = None, request_meta=None) -> None:
+    ensure_can(actor, permissions.EDIT_PAYOUT_SCHEDULE)
+    interval_ok, delay_ok = schedule_editable(connection)
+    if not interval_ok:
+        raise NotAllowed("This account sets its own payout schedule in its Dashboard.")
+    if delay_days != connection.payout_delay_days and not delay_ok:
+        raise AccountError("Only accounts your platform is liable for can have their payout delay changed.")
+    minimum = payout_schedule.minimum_delay_days(connection.account.country)
+    if delay_days is not None and delay_days < minimum:
+        raise AccountError(f"The delay cannot be shorter than {minimum} days in this country.")
+    if interval == Connection.PayoutInterval.WEEKLY and not weekly_anchor:
+        raise AccountError("Choose the day of the week for weekly payouts.")
+    if interval == Connection.PayoutInterval.MONTHLY and not (monthly_anchor and 1 <= monthly_anchor <= 31):
+        raise AccountError("Choose a day of the month between 1 and 31 for monthly payouts.")
+    before = _schedule_dict(connection)
+    connection.payout_interval = interval
+    connection.payout_delay_days = delay_days
+    connection.payout_weekly_anchor = weekly_anchor if interval == Connection.PayoutInterval.WEEKLY else ""
+    connection.payout_monthly_anchor = monthly_anchor if interval == Connection.PayoutInterval.MONTHLY else None
+    Connection.objects.filter(pk=connection.pk).update(
+        payout_interval=connection.payout_interval, payout_delay_days=connection.payout_delay_days,
+        payout_weekly_anchor=connection.payout_weekly_anchor, payout_monthly_anchor=connection.payout_monthly_anchor,
+    )
+    record_audit(actor=actor, action="payout_schedule.updated", obj=connection.account,
+                 account_public_id=connection.account.public_id, livemode=connection.livemode, before=before,
+                 after=_schedule_dict(connection), request_meta=request_meta)
+
+
+def _schedule_dict(connection: Connection) -> dict:
+    return {"interval": connection.payout_interval, "delay_days": connection.payout_delay_days,
+            "weekly_anchor": connection.payout_weekly_anchor, "monthly_anchor": connection.payout_monthly_anchor}
+
+
+def removal_refusal(connection: Connection) -> str:
+    if connection.dashboard_type != Connection.DashboardType.FULL:
+        return "Only accounts with full Dashboard access can be removed; this one depends on your platform."
+    if connection.lifecycle_state not in (Connection.Lifecycle.ACTIVE, Connection.Lifecycle.INVITED):
+        return "This account is no longer connected."
+    return ""
+
+
+@transaction.atomic
+def remove_connection(*, actor: Membership, connection: Connection, request_meta=None) -> None:
+    """Disconnect a full-Dashboard account from this platform. Its platform-controlled settings
+    (metadata, payout schedule, requested capabilities, links) are deleted for good; the business
+    (the Account) keeps existing, and a later reconnection starts from fresh settings."""
+    ensure_can(actor, permissions.REMOVE_ACCOUNTS)
+    connection = Connection.objects.select_for_update().select_related("account").get(pk=connection.pk)
+    if refusal := removal_refusal(connection):
+        raise AccountError(refusal)
+    before = {"metadata": connection.metadata, **_schedule_dict(connection),
+              "capabilities": sorted(connection.capabilities.values_list("name", flat=True))}
+    Capability.objects.filter(connection=connection).delete()
+    AccountLink.objects.filter(connection=connection).delete()
+    Connection.objects.filter(pk=connection.pk).update(
+        lifecycle_state=Connection.Lifecycle.REMOVED, removed_at=timezone.now(), metadata={},
+        payout_interval=Connection.PayoutInterval.DAILY, payout_delay_days=None, payout_weekly_anchor="",
+        payout_monthly_anchor=None, actions_required=False,
+    )
+    record_audit(actor=actor, action="account.removed", obj=connection.account,
+                 account_public_id=connection.account.public_id, livemode=connection.livemode,
+                 before=before, after={"lifecycle_state": "removed"}, request_meta=request_meta)

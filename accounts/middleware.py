@@ -1,0 +1,21 @@
+from django.http import HttpRequest
+from django.shortcuts import render
+
+from .errors import AccountRemoved
+
+
+class AccountRemovedMiddleware:
+    """Answer every request about a removed account with one clear page (410 Gone)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if isinstance(exception, AccountRemoved):
+            connection = exception.connection
+            return render(request, "accounts/removed.html", {"removed": connection, "account": connection.account},
+                          status=410)
+        return None

@@ -1,0 +1,89 @@
+import pytest
+from django.urls import reverse
+
+from accounts.models import Account
+from platform_console.models import AuditEvent
+from tests.factories import ConnectionFactory, MembershipFactory
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HX-Request": "true"}
+VALID = {"name": "Acme Bakery & Café", "email": "hello@acme.example", "url": "https://acme.example", "mcc": "5462",
+         "product_description": "Bread.", "support_email": "help@acme.example", "support_phone": "+14155550100",
+         "support_url": "https://acme.example/help", "phone": "+14155550101", "address_line1": "1 Market St",
+         "address_line2": "", "address_city": "San Francisco", "address_state": "CA", "address_postal_code": "94103"}
+
+
+def url(connection):
+    return reverse("accounts:profile", args=[connection.account.public_id])
+
+
+def test_edit_swaps_the_section_to_a_form_and_back(operator_client, admin, custom_account):
+    client = operator_client(admin)
+    form = client.get(url(custom_account) + "?edit=1", headers=HTMX).content.decode()
+    assert form.lstrip().startswith('<section class="card section-card is-editing" id="profile-section"')
+    response = client.post(url(custom_account), VALID, headers=HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200 and 'id="profile-section"' in html and "is-editing" not in html
+    assert "Acme Bakery &amp; Café" in html and "account-changed" in response["HX-Trigger"]
+    assert Account.objects.get(pk=custom_account.account_id).name == "Acme Bakery & Café"
+
+
+def test_changes_are_audited_with_before_and_after(operator_client, admin, custom_account):
+    operator_client(admin).post(url(custom_account), VALID, headers=HTMX)
+    event = AuditEvent.objects.get(action="account.profile_updated")
+    assert event.before["name"] == "Acme Bakery" and event.after["name"] == "Acme Bakery & Café"
+    assert "mcc" in event.after and event.actor == admin
+
+
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("email", "not-an-email", "valid email"),
+        ("support_email", "x@", "valid email"),
+        ("url", "http://acme.example", "https://"),
+        ("support_url", "javascript:alert(1)", "https://"),
+        ("phone", "555-1234", "international format"),
+        ("support_phone", "+1", "international format"),
+        ("address_postal_code", "ABCDE", "ZIP"),
+        ("address_state", "XX", "state code"),
+        ("mcc", "1234", "Select a valid choice"),
+        ("name", "x" * 201, "at most 200"),
+    ],
+)
+def test_each_field_is_validated_next_to_itself(operator_client, admin, custom_account, field, value, message):
+    response = operator_client(admin).post(url(custom_account), {**VALID, field: value}, headers=HTMX)
+    html = response.content.decode()
+    assert response.status_code == 422 and f'id="id_{field}_error"' in html and message in html
+    assert Account.objects.get(pk=custom_account.account_id).name == "Acme Bakery"
+
+
+def test_postal_codes_follow_the_accounts_country(operator_client, admin, custom_account):
+    Account.objects.filter(pk=custom_account.account_id).update(country="GB")
+    ok = operator_client(admin).post(url(custom_account), {**VALID, "address_state": "", "address_postal_code": "SW1A 1AA"},
+                                     headers=HTMX)
+    assert ok.status_code == 200
+
+
+def test_html_is_stored_as_text_and_escaped(operator_client, admin, custom_account):
+    response = operator_client(admin).post(url(custom_account), {**VALID, "name": "<b>Bold</b>"}, headers=HTMX)
+    assert "<b>Bold</b>" not in response.content.decode() and "&lt;b&gt;Bold&lt;/b&gt;" in response.content.decode()
+
+
+@pytest.mark.parametrize("role", ["analyst", "view_only"])
+def test_roles_without_edit_rights_cannot_edit(operator_client, platform, custom_account, role):
+    client = operator_client(MembershipFactory(platform=platform, roles=[role]))
+    assert 'data-testid="edit-profile"' not in client.get(reverse("accounts:detail", args=[custom_account.account.public_id])).content.decode()
+    assert client.post(url(custom_account), VALID).status_code == 403
+    assert Account.objects.get(pk=custom_account.account_id).name == "Acme Bakery"
+
+
+def test_accounts_that_collect_their_own_information_are_read_only(operator_client, admin, platform):
+    express = ConnectionFactory(platform=platform, express=True)
+    html = operator_client(admin).get(reverse("accounts:detail", args=[express.account.public_id])).content.decode()
+    assert 'data-testid="edit-profile"' not in html and "remediation link" in html
+    assert operator_client(admin).post(url(express), VALID).status_code == 403
+
+
+def test_without_htmx_the_edit_redirects(operator_client, admin, custom_account):
+    response = operator_client(admin).post(url(custom_account), VALID)
+    assert response.status_code == 302
