@@ -16,6 +16,7 @@ from platform_console.audit import record_audit
 from platform_console.countries import DEFAULT_CURRENCY
 from platform_console.models import Membership, Platform, Role, User
 from money import demo as demo_money
+from support_cases import demo as demo_support
 from requirements_engine import demo as demo_requirements
 
 DEMO_PASSWORD = "demo"
@@ -69,7 +70,9 @@ class Command(BaseCommand):
                 created += self._accounts(second, count=6, seed=7)
         # Money runs through the real services, each in its own durable transaction.
         for platform in (demo, second):
-            demo_money.seed(platform, Membership.objects.get(user__email="admin@demo.test", platform=platform))
+            admin = Membership.objects.get(user__email="admin@demo.test", platform=platform)
+            demo_money.seed(platform, admin)
+            demo_support.seed(platform, admin)
         self.stdout.write(self.style.SUCCESS(f"Demo ready: {created} connected accounts created."))
         for email, _, role in OPERATORS:
             self.stdout.write(f"  {email:<22} password: {DEMO_PASSWORD}   role: {role}")
