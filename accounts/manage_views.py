@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
-from platform_console import permissions
+from platform_console import permissions, security
 from platform_console.decorators import operator_required
 from platform_console.middleware import request_meta
 
@@ -246,7 +246,11 @@ def payout_schedule_section(request: HttpRequest, account_id: str) -> HttpRespon
 def remove_account(request: HttpRequest, account_id: str) -> HttpResponse:
     connection = _connection(request, account_id)
     refusal = manage.removal_refusal(connection)
+    reauth_form = security.reauth_form(request)
+    fresh = True
     if request.method == "POST" and not refusal:
+        fresh, reauth_form = security.reauthenticate(request)
+    if request.method == "POST" and not refusal and fresh:
         try:
             manage.remove_connection(actor=request.membership, connection=connection, request_meta=request_meta(request))
         except NotAllowed as error:
@@ -259,5 +263,6 @@ def remove_account(request: HttpRequest, account_id: str) -> HttpResponse:
             return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
     template = "accounts/remove_dialog.html" if request.htmx else "accounts/remove_page.html"
     context = {"connection": connection, "account": connection.account, "refusal": refusal,
-               "status_tone": tone_of(connection.status)}
-    return render(request, template, context, status=422 if refusal and request.method == "POST" else 200)
+               "status_tone": tone_of(connection.status), "reauth_form": reauth_form}
+    failed = request.method == "POST" and (refusal or not fresh)
+    return render(request, template, context, status=422 if failed else 200)

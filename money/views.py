@@ -19,7 +19,7 @@ from django_htmx.http import trigger_client_event
 
 from accounts.selectors import get_connection
 from accounts.status import tone_of
-from platform_console import permissions
+from platform_console import permissions, security
 from platform_console.decorators import operator_required
 from platform_console.ids import matches_prefix
 from platform_console.middleware import request_meta
@@ -63,6 +63,26 @@ def _dialog(request: HttpRequest, body: str, context: dict, *, title: str, testi
     return render(
         request, template, {**context, "body": body, "title": title, "testid": testid}, status=status
     )
+
+
+def _reauthenticate(request: HttpRequest, context: dict, step: str) -> str:
+    """Money moves only after a recent authentication: the review step carries a password (and
+    code) field when the session is older than REAUTH_MAX_AGE; a confirm without the right
+    credentials goes back to the review, with what was typed kept in its hidden fields."""
+    context["reauth_form"] = security.reauth_form(request)
+    if step != "confirm":
+        return step
+    fresh, form = security.reauthenticate(request)
+    if fresh:
+        context["reauth_form"] = None
+        return step
+    context["reauth_form"] = form
+    return "review"
+
+
+def _reauth_errors(context: dict) -> bool:
+    form = context.get("reauth_form")
+    return bool(form is not None and form.is_bound and form.errors)
 
 
 def _step(request: HttpRequest) -> str:
@@ -169,13 +189,14 @@ def transfer_detail(request: HttpRequest, transfer_id: str) -> HttpResponse:
 def add_to_balance(request: HttpRequest) -> HttpResponse:
     platform = request.platform
     form = AddToBalanceForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         livemode=request.livemode,
         default_currency=platform.default_currency,
         initial={"idempotency_key": idempotency.new_key()},
     )
     context = {"form": form, "step": "form", "pending_days": settings.MONEY_TOPUP_PENDING_DAYS}
     step = _step(request)
+    step = _reauthenticate(request, context, step)
     status = 200
     if request.method == "POST" and step != "edit":
         if form.is_valid():
@@ -206,7 +227,7 @@ def add_to_balance(request: HttpRequest) -> HttpResponse:
                         platform=platform, livemode=request.livemode, currency=currency
                     ),
                 )
-        status = 422 if form.errors else 200
+        status = 422 if form.errors or _reauth_errors(context) else 200
     return _dialog(
         request,
         "money/_add_to_balance_form.html",
@@ -267,9 +288,10 @@ def send_funds(request: HttpRequest) -> HttpResponse:
     }
     if destination is not None:
         initial["destination"] = destination.public_id
-    form = SendFundsForm(request.POST or None, initial=initial)
+    form = SendFundsForm(request.POST if request.method == "POST" else None, initial=initial)
     context = _send_context(request, form, destination)
     step = _step(request)
+    step = _reauthenticate(request, context, step)
     status = 200
     if request.method == "POST" and step != "edit":
         if form.is_valid():
@@ -305,7 +327,7 @@ def send_funds(request: HttpRequest) -> HttpResponse:
                     _review_transfer(
                         form, context, destination, amount, currency, send_to, platform, livemode
                     )
-        status = 422 if form.errors else 200
+        status = 422 if form.errors or _reauth_errors(context) else 200
     return _dialog(
         request,
         "money/_send_funds_form.html",
@@ -444,7 +466,7 @@ def pull_funds(request: HttpRequest, account_id: str) -> HttpResponse:
     connection = _connection(request, account_id)
     currency = connection.account.default_currency
     form = PullFundsForm(
-        request.POST or None, currency=currency, initial={"idempotency_key": idempotency.new_key()}
+        request.POST if request.method == "POST" else None, currency=currency, initial={"idempotency_key": idempotency.new_key()}
     )
     consent = rules.current_consent(connection)
     blocker = rules.debit_refusal(connection, request.platform, consent)
@@ -461,9 +483,11 @@ def pull_funds(request: HttpRequest, account_id: str) -> HttpResponse:
         "fee_fixed": _fee_settings()[1].get(currency, 0),
     }
     step = _step(request)
+    step = _reauthenticate(request, context, step)
     status = 200
     if request.method == "POST" and step != "edit":
         if blocker is not None:
+            form.is_valid()  # errors can only be added to a validated form
             form.add_error(None, blocker.message)
         elif form.is_valid():
             data = form.cleaned_data
@@ -502,7 +526,7 @@ def pull_funds(request: HttpRequest, account_id: str) -> HttpResponse:
                     account_after=available - amount,
                     platform_after=platform_available + amount - fee,
                 )
-        status = 422 if form.errors else 200
+        status = 422 if form.errors or _reauth_errors(context) else 200
     return _dialog(
         request,
         "money/_pull_funds_form.html",
@@ -522,7 +546,7 @@ def _fee_settings() -> tuple[int, dict]:
 def debit_consent(request: HttpRequest, account_id: str) -> HttpResponse:
     """Record the account holder's consent to account debits."""
     connection = _connection(request, account_id)
-    form = DebitConsentForm(request.POST or None)
+    form = DebitConsentForm(request.POST if request.method == "POST" else None)
     context = {
         "form": form,
         "connection": connection,

@@ -6,10 +6,12 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+
+from . import security
 
 
-def operator_required(permission: str | None = None) -> Callable:
+def operator_required(permission: str | None = None, *, allow_without_two_factor: bool = False) -> Callable:
     """Require a signed-in operator with a membership, and `permission` when given.
 
     Anonymous visitors go to the login page; a user with no platform gets a page that says so;
@@ -24,6 +26,8 @@ def operator_required(permission: str | None = None) -> Callable:
                 return redirect_to_login(request.get_full_path())
             if request.membership is None:
                 return render(request, "platform_console/no_platform.html", status=403)
+            if not allow_without_two_factor and _must_enrol(request):
+                return redirect("security_settings")
             if permission is not None and not request.membership.can(permission):
                 raise PermissionDenied(permission)
             return view(request, *args, **kwargs)
@@ -39,3 +43,8 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     The authorisation tests read the mark: any other page must require a login."""
     view.is_public = True
     return view
+
+
+def _must_enrol(request: HttpRequest) -> bool:
+    """The platform requires two-step authentication and this operator has not set it up."""
+    return security.requires_enrolment(request)

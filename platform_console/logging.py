@@ -4,7 +4,7 @@ import logging
 import re
 from collections.abc import Mapping
 
-BEARER_PATH = re.compile(r"(/(?:onboard|remediate|support-link)/)[^/\s\"?]+")
+BEARER_PATH = re.compile(r"(/(?:onboard|remediate|support-link|invite)/)[^/\s\"?]+")
 
 
 def redact(text: str) -> str:

@@ -5,10 +5,12 @@ in-process. `DATABASE_URL` and `REDIS_URL` switch to PostgreSQL and Redis. No se
 default that works with DEBUG off.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -37,6 +39,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "platform_console",
     "accounts",
     "requirements_engine",
@@ -46,17 +52,21 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "platform_console.middleware.OperatorContextMiddleware",
     "accounts.view_as.ViewAsMiddleware",
     "accounts.middleware.AccountRemovedMiddleware",
+    # Last, as django-axes asks: it answers locked-out sign-ins.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "platform_console.urls"
@@ -90,6 +100,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 AUTH_USER_MODEL = "platform_console.User"
+AUTHENTICATION_BACKENDS = [
+    # django-axes counts failed sign-ins and refuses locked-out ones before the password check.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -113,6 +128,40 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+
+# Content-Security-Policy (Django's own middleware): only our own scripts, styles and images, no
+# inline code anywhere (htmx is configured through a <meta> tag, its indicator styles are off).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
+
+# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT failures for one email from one
+# address, that pair is locked out for AXES_COOLOFF_TIME.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Our login form posts the email as "username" (AuthenticationForm), not as the model's "email".
+AXES_USERNAME_FORM_FIELD = "username"
+# Emails are case-insensitive: "ADA@x" and "ada@x" share one failure counter.
+AXES_USERNAME_CALLABLE = "platform_console.security.axes_username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "platform_console.security.lockout_response"
+AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = True
+
+# Money movement and account removal ask for the password again when the last authentication
+# is older than this (seconds).
+REAUTH_MAX_AGE = env.int("REAUTH_MAX_AGE", default=600)
+OTP_TOTP_ISSUER = "Platform Console"
 
 # Security: HTTPS-only cookies and HSTS whenever DEBUG is off.
 SESSION_COOKIE_HTTPONLY = True

@@ -8,15 +8,17 @@ from accounts import hosted_views
 from accounts import urls as account_urls
 from requirements_engine import hosted_views as remediation_views
 
-from . import views
+from . import audit_views, security_views, team_views, views
+from .decorators import public_page
 
 admin.site.site_header = "Platform Console — provider back office"
 admin.site.site_title = "Back office"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", public_page(security_views.LoginView.as_view()), name="login"),
+    path("login/verify/", security_views.login_verify, name="login_verify"),
+    path("logout/", public_page(auth_views.LogoutView.as_view()), name="logout"),
     path("platform/switch/", views.switch_platform, name="switch_platform"),
     path("mode/", views.set_mode, name="set_mode"),
     path("accounts/", include("accounts.urls")),
@@ -25,6 +27,11 @@ urlpatterns = [
     path("", include("support_cases.urls")),
     path("", include("requirements_engine.urls")),
     path("settings/profile/", views.platform_profile, name="platform_profile"),
+    path("settings/team/", team_views.team_page, name="team"),
+    path("settings/security/", security_views.security_settings, name="security_settings"),
+    path("invite/<str:token>/", team_views.accept_invitation, name="accept_invitation"),
+    path("audit/", audit_views.audit_log, name="audit_log"),
+    path("audit/export.csv", audit_views.audit_export, name="audit_export"),
     # Hosted pages for account holders: no operator login.
     path("onboard/<str:token>/", hosted_views.onboard_entry, name="onboard_entry"),
     path("onboarding/done/", hosted_views.onboard_done, name="onboard_done"),

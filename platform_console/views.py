@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,15 +9,9 @@ from accounts import selectors as account_selectors
 
 from . import permissions, services
 from .decorators import operator_required
-from .forms import EmailLoginForm, PlatformProfileForm
+from .forms import PlatformProfileForm
 from .middleware import SESSION_LIVEMODE, SESSION_PLATFORM, request_meta
 from .models import AuditEvent, Membership
-
-
-class LoginView(auth_views.LoginView):
-    form_class = EmailLoginForm
-    template_name = "registration/login.html"
-    redirect_authenticated_user = True
 
 
 @require_GET

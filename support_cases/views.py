@@ -248,7 +248,7 @@ def hosted_cases(request: HttpRequest, link: AccountLink) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @hosted
 def hosted_new_case(request: HttpRequest, link: AccountLink) -> HttpResponse:
-    form = OpenCaseForm(request.POST or None)
+    form = OpenCaseForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             case = services.open_case(
@@ -276,7 +276,7 @@ def hosted_new_case(request: HttpRequest, link: AccountLink) -> HttpResponse:
 def hosted_case(request: HttpRequest, link: AccountLink, case_id: str) -> HttpResponse:
     connection = link.connection
     case = selectors.account_side_case(connection, case_id)
-    form = ReplyForm(request.POST or None)
+    form = ReplyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and not case.is_closed and form.is_valid():
         try:
             services.account_reply(

@@ -42,6 +42,12 @@
     }
   });
 
+  // Buttons that ask before submitting (data-confirm="…").
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-confirm]");
+    if (button && !window.confirm(button.getAttribute("data-confirm"))) event.preventDefault();
+  }, true);
+
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape") closeMenus(null);
   });

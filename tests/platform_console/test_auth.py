@@ -6,7 +6,7 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC_NAMES = {"login", "logout"}
+PUBLIC_NAMES: set[str] = set()
 
 
 def dashboard_patterns():
@@ -84,4 +84,4 @@ def test_no_page_writes_an_audit_event_on_a_read(operator_client, admin, connect
     client = operator_client(admin)
     for url in [reverse("home"), reverse("accounts:list"), reverse("accounts:detail", args=[connection.account.public_id])]:
         client.get(url)
-    assert AuditEvent.objects.count() == 0
+    assert not AuditEvent.objects.exclude(action__startswith="sign_in.").exists()

@@ -1,0 +1,143 @@
+"""Settings › Team (everyone reads it; Administrators change it) and accepting an invitation."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth import login as auth_login
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from . import permissions, team
+from .decorators import operator_required, public_page
+from .middleware import SESSION_PLATFORM, request_meta
+from .models import Invitation, Membership, Role
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="Email", max_length=254)
+    role = forms.ModelChoiceField(label="Role", queryset=Role.objects.all(), empty_label=None)
+
+
+class RoleForm(forms.Form):
+    role = forms.ModelChoiceField(label="Role", queryset=Role.objects.all(), empty_label=None)
+
+
+def _members(platform):
+    return list(Membership.objects.filter(platform=platform).select_related("user").prefetch_related("roles")
+                .order_by("user__email"))
+
+
+def _context(request: HttpRequest, **extra) -> dict:
+    members = _members(request.platform)
+    enrolled = set(TOTPDevice.objects.filter(user__in=[m.user_id for m in members], confirmed=True)
+                   .values_list("user_id", flat=True))
+    invitations = list(Invitation.objects.filter(platform=request.platform, accepted_at__isnull=True,
+                                                 revoked_at__isnull=True).select_related("role"))
+    return {
+        "members": [{"membership": m, "two_factor": m.user_id in enrolled} for m in members],
+        "invitations": invitations,
+        "can_manage": request.membership.can(permissions.MANAGE_TEAM),
+        "roles": list(Role.objects.all()),
+        "invite_form": extra.pop("invite_form", None) or InviteForm(initial={"role": Role.objects.filter(slug="view_only").first()}),
+        **extra,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@operator_required()
+def team_page(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return render(request, "platform_console/team.html", _context(request))
+    if not request.membership.can(permissions.MANAGE_TEAM):
+        raise PermissionDenied("Only Administrators can change the team.")
+    action = request.POST.get("action", "")
+    try:
+        if action == "invite":
+            form = InviteForm(request.POST)
+            if not form.is_valid():
+                return render(request, "platform_console/team.html", _context(request, invite_form=form), status=422)
+            invitation, token = team.invite(actor=request.membership, email=form.cleaned_data["email"],
+                                            role=form.cleaned_data["role"], request_meta=request_meta(request))
+            messages.success(request, f"Invitation emailed to {invitation.email}.")
+        elif action in ("role", "remove"):
+            member = Membership.objects.filter(platform=request.platform, pk=request.POST.get("member")).first()
+            if member is None:
+                raise Http404("No such member")
+            if action == "role":
+                form = RoleForm(request.POST)
+                if form.is_valid():
+                    team.change_role(actor=request.membership, member=member, role=form.cleaned_data["role"],
+                                     request_meta=request_meta(request))
+                    messages.success(request, f"{member.user.email} is now {form.cleaned_data['role'].name}.")
+            else:
+                team.remove_member(actor=request.membership, member=member, request_meta=request_meta(request))
+                messages.success(request, f"{member.user.email} was removed from the team.")
+        elif action == "revoke":
+            invitation = Invitation.objects.filter(platform=request.platform, pk=request.POST.get("invitation")).first()
+            if invitation is None:
+                raise Http404("No such invitation")
+            team.revoke_invitation(actor=request.membership, invitation=invitation, request_meta=request_meta(request))
+            messages.success(request, f"The invitation to {invitation.email} was revoked.")
+        elif action == "two_step":
+            team.set_two_step_requirement(actor=request.membership, required=request.POST.get("required") == "on",
+                                          request_meta=request_meta(request))
+            messages.success(request, "Two-step authentication setting saved.")
+    except team.NotAllowed as error:
+        raise PermissionDenied(error.message) from error
+    except team.TeamError as error:
+        messages.error(request, error.message)
+        return render(request, "platform_console/team.html", _context(request), status=422)
+    return redirect("team")
+
+
+class AcceptForm(forms.Form):
+    full_name = forms.CharField(label="Your name", max_length=150)
+    password = forms.CharField(label="Choose a password", strip=False, widget=forms.PasswordInput)
+
+    def clean_password(self):
+        validate_password(self.cleaned_data["password"])
+        return self.cleaned_data["password"]
+
+
+@public_page
+@never_cache
+@require_http_methods(["GET", "POST"])
+def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = team.find_invitation(token)
+    state = invitation.state() if invitation else "invalid"
+    if state != "pending":
+        titles = {"accepted": "This invitation was already used", "expired": "This invitation has expired",
+                  "revoked": "This invitation was revoked", "invalid": "This invitation isn't valid"}
+        return render(request, "registration/invitation_problem.html",
+                      {"title": titles[state]}, status=404 if state == "invalid" else 410)
+    existing = get_user_model().objects.filter(email=invitation.email).first()
+    form = None
+    if existing is not None:
+        # The invited person already signs in: they accept while signed in as themselves.
+        if request.user.is_authenticated and request.user.pk == existing.pk and request.method == "POST":
+            team.accept(invitation_id=invitation.pk, user=existing, request_meta=request_meta(request))
+            request.session[SESSION_PLATFORM] = invitation.platform_id
+            messages.success(request, f"You joined {invitation.platform.name}.")
+            return redirect("home")
+    else:
+        form = AcceptForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            user = get_user_model().objects.create_user(email=invitation.email, password=form.cleaned_data["password"],
+                                                        full_name=form.cleaned_data["full_name"])
+            try:
+                team.accept(invitation_id=invitation.pk, user=user, request_meta=request_meta(request))
+            except team.TeamError as error:
+                user.delete()
+                return render(request, "registration/invitation_problem.html", {"title": error.message}, status=410)
+            auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            request.session[SESSION_PLATFORM] = invitation.platform_id
+            return redirect("home")
+    return render(request, "registration/accept_invitation.html",
+                  {"invitation": invitation, "form": form, "existing": existing},
+                  status=422 if form is not None and form.errors else 200)
