@@ -305,26 +305,10 @@ def save_person(*, connection: Connection, role: str, data: dict, actor: Members
         person = account.persons.filter(is_representative=True, is_account_individual=False).first() or Person(
             account=account, is_representative=True, is_executive=True
         )
-    before = _snapshot(person, PERSON_FIELDS)
-    for field in PERSON_FIELDS:
-        if field in data:
-            setattr(person, field, data[field])
     if role == "representative" and "is_owner" in data and not data.get("is_owner"):
         person.percent_ownership = None
-    if data.get("ssn_last_4"):
-        person.ssn_last_4_provided = True
-    if data.get("id_number"):
-        person.id_number_provided = True
-        person.id_number_last4 = str(data["id_number"])[-4:]
-    person.save()
-    hooks.submitted(connection, {f"{role}.{path}": value for path, value in _paths_of_person(data).items()})
-    if role == "individual":
-        Account.objects.filter(pk=account.pk).update(legal_name=person.full_name)
-    after = {k: v for k, v in _snapshot(person, PERSON_FIELDS).items() if before.get(k) != v}
-    _audit_holder(connection, f"{role}.saved", before={k: before.get(k) for k in after}, after=after,
-                  request_meta=request_meta, actor=actor)
-    account_changed(connection)
-    return person
+    return _write_person(connection, person, group=role, data=data, action=f"{role}.saved", actor=actor,
+                         request_meta=request_meta)
 
 
 @transaction.atomic
@@ -337,6 +321,14 @@ def save_person_fields(*, connection: Connection, person_key: str, data: dict, a
     person = connection.account.persons.filter(public_id=person_key).first()
     if person is None:
         raise AccountError("That person is no longer on this account.")
+    return _write_person(connection, person, group=person_key, data=data, action="person.updated", actor=actor,
+                         request_meta=request_meta)
+
+
+def _write_person(connection: Connection, person: Person, *, group: str, data: dict, action: str,
+                  actor: Membership | None, request_meta) -> Person:
+    """Set the given fields, keep only 'provided' flags (and last four) of identity numbers after the
+    verification hook has seen them, audit the before/after and re-evaluate."""
     before = _snapshot(person, PERSON_FIELDS)
     for field in PERSON_FIELDS:
         if field in data:
@@ -347,10 +339,13 @@ def save_person_fields(*, connection: Connection, person_key: str, data: dict, a
         person.id_number_provided = True
         person.id_number_last4 = str(data["id_number"])[-4:]
     person.save()
-    hooks.submitted(connection, {f"{person_key}.{path}": value for path, value in _paths_of_person(data).items()})
+    hooks.submitted(connection, {f"{group}.{path}": value for path, value in _paths_of_person(data).items()})
+    if person.is_account_individual:
+        Account.objects.filter(pk=connection.account_id).update(legal_name=person.full_name)
     after = {k: v for k, v in _snapshot(person, PERSON_FIELDS).items() if before.get(k) != v}
-    _audit_holder(connection, "person.updated", before={k: before.get(k) for k in after},
-                  after={"person": person.public_id, **after}, request_meta=request_meta, actor=actor)
+    _audit_holder(connection, action, before={k: before.get(k) for k in after},
+                  after={"person": person.public_id, **after} if group.startswith("person_") else after,
+                  request_meta=request_meta, actor=actor)
     account_changed(connection)
     return person
 
