@@ -62,6 +62,7 @@ class ListColumn:
     template: str
     annotate: Callable[[Any], Any]
     numeric: bool = False
+    permission: str = ""  # shown only to operators holding it
 
 
 list_columns: list[ListColumn] = []
@@ -98,8 +99,12 @@ def panels_for(request: "HttpRequest", connection: "Connection") -> dict[str, li
     return rendered
 
 
-def annotate_list(queryset):
-    for column in list_columns:
+def columns_for(membership) -> list[ListColumn]:
+    return [c for c in list_columns if not c.permission or membership.can(c.permission)]
+
+
+def annotate_list(queryset, columns: list[ListColumn]):
+    for column in columns:
         queryset = column.annotate(queryset)
     return queryset
 

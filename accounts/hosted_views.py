@@ -9,8 +9,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from platform_console.decorators import public_page
 from django.views.decorators.http import require_GET, require_http_methods
+
+from platform_console.decorators import public_page
 
 from . import onboarding, onboarding_flow, services
 from .errors import LinkNotUsable

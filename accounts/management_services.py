@@ -30,7 +30,7 @@ def profile_editable(connection: Connection) -> bool:
 
 def update_profile(*, actor: Membership, connection: Connection, data: dict, request_meta=None) -> None:
     """Account information, contact information and business details (audited before/after)."""
-    ensure_can(actor, permissions.EDIT_PROFILE)
+    ensure_can(actor, permissions.EDIT_PROFILE, connection)
     if not profile_editable(connection):
         raise NotAllowed("This account manages its own profile; send it a remediation link to update it.")
     save_account_details(connection=connection, data={k: v for k, v in data.items() if k in ACCOUNT_FIELDS},
@@ -45,6 +45,8 @@ def _ownership_total(connection: Connection, *, excluding: Person | None = None)
 
 
 def _check_person_rules(actor: Membership, connection: Connection, person: Person, data: dict) -> None:
+    if data.get("is_representative") and connection.account.business_type == "individual":
+        raise AccountError("An individual's account is represented by the individual; it has no separate representative.")
     share = data.get("percent_ownership")
     if data.get("is_owner") and share is not None:
         total = _ownership_total(connection, excluding=person) + share
@@ -63,7 +65,7 @@ def _check_person_rules(actor: Membership, connection: Connection, person: Perso
 
 
 def _persons_editable(actor: Membership, connection: Connection) -> None:
-    ensure_can(actor, permissions.MANAGE_PERSONS)
+    ensure_can(actor, permissions.MANAGE_PERSONS, connection)
     if not profile_editable(connection):
         raise NotAllowed("This account manages its own business owners; send it a remediation link instead.")
 
@@ -143,7 +145,6 @@ def _public(person: Person) -> dict:
     return {
         "person": person.public_id,
         "name": person.full_name,
-        "email": person.email,
         "title": person.title,
         "relationships": person.relationships,
         "percent_ownership": str(person.percent_ownership) if person.percent_ownership is not None else None,
@@ -154,7 +155,7 @@ def _public(person: Person) -> dict:
 @transaction.atomic
 def set_capabilities(*, actor: Membership, connection: Connection, requested: set[str], request_meta=None) -> None:
     """Request or unrequest card_payments and transfers (neither is permanent)."""
-    ensure_can(actor, permissions.EDIT_CAPABILITIES)
+    ensure_can(actor, permissions.EDIT_CAPABILITIES, connection)
     if connection.lifecycle_state not in (Connection.Lifecycle.ACTIVE, Connection.Lifecycle.INVITED):
         raise NotAllowed("This account's capabilities can no longer be changed.")
     requested = set(requested) & set(EDITABLE_CAPABILITIES)
@@ -189,7 +190,7 @@ def schedule_editable(connection: Connection) -> tuple[bool, bool]:
 @transaction.atomic
 def update_payout_schedule(*, actor: Membership, connection: Connection, interval: str, delay_days: int | None,
                            weekly_anchor: str = "", monthly_anchor: int | None = None, request_meta=None) -> None:
-    ensure_can(actor, permissions.EDIT_PAYOUT_SCHEDULE)
+    ensure_can(actor, permissions.EDIT_PAYOUT_SCHEDULE, connection)
     interval_ok, delay_ok = schedule_editable(connection)
     if not interval_ok:
         raise NotAllowed("This account sets its own payout schedule in its Dashboard.")
@@ -234,7 +235,7 @@ def remove_connection(*, actor: Membership, connection: Connection, request_meta
     """Disconnect a full-Dashboard account from this platform. Its platform-controlled settings
     (metadata, payout schedule, requested capabilities, links) are deleted for good; the business
     (the Account) keeps existing, and a later reconnection starts from fresh settings."""
-    ensure_can(actor, permissions.REMOVE_ACCOUNTS)
+    ensure_can(actor, permissions.REMOVE_ACCOUNTS, connection)
     connection = Connection.objects.select_for_update().select_related("account").get(pk=connection.pk)
     if refusal := removal_refusal(connection):
         raise AccountError(refusal)

@@ -27,9 +27,19 @@ from .validation import card_brand
 HOLDER = "account holder"
 
 
-def ensure_can(actor: Membership, permission: str) -> None:
+def ensure_can(actor: Membership, permission: str, connection: Connection | None = None) -> None:
+    """The actor's role holds `permission` and, when a connection is given, it belongs to the
+    actor's own platform (views reach connections through scoped selectors; services check again
+    so that tasks, the shell or a future API cannot cross tenants)."""
     if not actor.can(permission):
         raise NotAllowed("Your role does not allow this action.")
+    if connection is not None:
+        ensure_same_tenant(actor, connection)
+
+
+def ensure_same_tenant(actor: Membership, connection: Connection) -> None:
+    if connection.platform_id != actor.platform_id:
+        raise NotAllowed("This account is not connected to your platform.")
 
 
 def refresh_status(connection: Connection, *, now=None) -> str:
@@ -173,7 +183,7 @@ def _issue_onboarding_link(*, actor: Membership, connection: Connection, request
 @transaction.atomic
 def issue_onboarding_link(*, actor: Membership, connection: Connection, request_meta: dict | None = None) -> tuple[AccountLink, str]:
     """A fresh onboarding link for an invited account; the earlier one stops working."""
-    ensure_can(actor, permissions.CREATE_ACCOUNTS)
+    ensure_can(actor, permissions.CREATE_ACCOUNTS, connection)
     if connection.lifecycle_state != Connection.Lifecycle.INVITED:
         raise AccountError("This account has already connected; it no longer needs an onboarding link.")
     return _issue_onboarding_link(actor=actor, connection=connection, request_meta=request_meta)
@@ -223,7 +233,7 @@ def _ensure_can_edit(actor: Membership | None, connection: Connection) -> None:
     """Operators edit onboarding data only on platform-collected accounts (domain.md §7.7)."""
     if actor is None:
         return
-    ensure_can(actor, permissions.EDIT_PROFILE)
+    ensure_can(actor, permissions.EDIT_PROFILE, connection)
     if not connection.is_platform_collected:
         raise NotAllowed("This account provides its own information; send it a link instead.")
 
@@ -260,6 +270,16 @@ def _paths_of_account(data: dict) -> dict[str, Any]:
 
 def _paths_of_person(data: dict) -> dict[str, Any]:
     return {PERSON_PATHS[k]: v for k, v in data.items() if k in PERSON_PATHS and v not in (None, "")}
+
+
+# Personal data the audit trail records only as "changed": the trail outlives a removed person, and
+# Developers export it (names, titles and ownership stay, as they say who was changed).
+REDACTED_PERSON_FIELDS = frozenset({"dob", "email", "phone", "address_line1", "address_city", "address_state",
+                                    "address_postal_code"})
+
+
+def _redact(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: ("(changed)" if k in REDACTED_PERSON_FIELDS and v else v) for k, v in values.items()}
 
 
 def _snapshot(obj, fields) -> dict[str, Any]:
@@ -343,8 +363,8 @@ def _write_person(connection: Connection, person: Person, *, group: str, data: d
     if person.is_account_individual:
         Account.objects.filter(pk=connection.account_id).update(legal_name=person.full_name)
     after = {k: v for k, v in _snapshot(person, PERSON_FIELDS).items() if before.get(k) != v}
-    _audit_holder(connection, action, before={k: before.get(k) for k in after},
-                  after={"person": person.public_id, **after} if group.startswith("person_") else after,
+    _audit_holder(connection, action, before=_redact({k: before.get(k) for k in after}),
+                  after=_redact({"person": person.public_id, **after} if group.startswith("person_") else after),
                   request_meta=request_meta, actor=actor)
     account_changed(connection)
     return person
@@ -404,9 +424,12 @@ def confirm_owners(*, connection: Connection, owners_provided: bool, directors_p
     account_changed(connection)
 
 
-def fingerprint(number: str) -> str:
-    # Keyed, so the stored value cannot be reversed by hashing every possible account number.
-    return hmac.new(settings.SECRET_KEY.encode(), number.encode(), hashlib.sha256).hexdigest()
+def fingerprint(kind: str, number: str) -> str:
+    """Keyed fingerprint of a full bank account or card number: recognises a number (the test-mode
+    magic values, a duplicate) without storing it. Keyed, so it cannot be reversed by hashing every
+    possible number."""
+    digits = "".join(ch for ch in number if ch.isdigit())
+    return hmac.new(settings.SECRET_KEY.encode(), f"{kind}:{digits}".encode(), hashlib.sha256).hexdigest()
 
 
 # Test-mode debit cards that may not receive instant payouts (domain.md §10).
@@ -429,14 +452,14 @@ def save_payout_account(*, connection: Connection, data: dict, actor: Membership
         number = data["card_number"]
         external = ExternalAccount.objects.create(
             account=account, kind="card", country=account.country, currency=currency, last4=number[-4:],
-            fingerprint=fingerprint(number), brand=card_brand(number), exp_month=data["exp_month"],
+            fingerprint=fingerprint("card", number), brand=card_brand(number), exp_month=data["exp_month"],
             exp_year=data["exp_year"], supports_instant=number not in NOT_INSTANT, default_for_currency=True,
         )
     else:
         number = data["account_number"]
         external = ExternalAccount.objects.create(
             account=account, kind="bank_account", country=account.country, currency=currency, last4=number[-4:],
-            fingerprint=fingerprint(number), routing_number=data["routing_number"],
+            fingerprint=fingerprint("bank_account", number), routing_number=data["routing_number"],
             account_holder_name=data["account_holder_name"], bank_name="", default_for_currency=True,
         )
     _audit_holder(connection, "external_account.added", after={"external_account": external.public_id,

@@ -35,7 +35,8 @@ def connection_list(request: HttpRequest) -> HttpResponse:
         country=filters["country"],
         needs=filters["needs"],
     )
-    connections = hooks.annotate_list(connections)
+    columns = hooks.columns_for(request.membership)
+    connections = hooks.annotate_list(connections, columns)
     page = keyset_page(connections, after=filters["after"], before=filters["before"])
     context = {
         "form": form,
@@ -44,7 +45,7 @@ def connection_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "is_filtered": any(filters[k] for k in ("q", "status", "access", "country", "needs")),
         "status_tabs": _status_tabs(request, filters),
-        "extra_columns": hooks.list_columns,
+        "extra_columns": columns,
         "create_blockers": services.creation_blockers(request.membership),
     }
     template = "accounts/connection_list.html"

@@ -4,8 +4,9 @@ Amounts are integers in the currency's minor unit everywhere (1000 = 10.00 USD, 
 `Decimal` appears only here, on the way in (parsing a form) and on the way out (formatting).
 """
 
+import re
 from copy import copy
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, DecimalException, InvalidOperation
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
@@ -63,22 +64,38 @@ def max_amount(currency: str) -> int:
     return MAX_MAJOR_UNITS * 10 ** exponent(currency)
 
 
+THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
+
+
 class AmountError(ValueError):
     """What was typed is not an amount of this currency; the message says why."""
 
 
 def parse_amount(text: str, currency: str) -> int:
     """'1,250.50' USD -> 125050; '500' JPY -> 500. Raises AmountError with a sentence to show."""
-    raw = (text or "").strip().replace(",", "").replace("_", "").replace(" ", "")
+    raw = (text or "").strip().replace("_", "").replace(" ", "")
     symbol = get_currency_symbol(currency.upper(), locale="en_US")
     if symbol and raw.startswith(symbol):
         raw = raw[len(symbol) :]
     if not raw:
         raise AmountError("Enter an amount.")
+    if "," in raw:
+        # Commas only as thousands separators ("1,250.50"). "12,50" is a decimal comma, which
+        # would otherwise read as 1250: refuse it rather than guess a hundred times the amount.
+        if not THOUSANDS.fullmatch(raw):
+            raise AmountError("Use a point for decimals and commas only between thousands, for example 1,250.50.")
+        raw = raw.replace(",", "")
+    if len(raw) > 40:
+        raise AmountError("Enter the amount as a number, for example 1250.00.")
     try:
         value = Decimal(raw)
-    except InvalidOperation:
+    except (InvalidOperation, DecimalException):
         raise AmountError("Enter the amount as a number, for example 1250.00.") from None
+    if value.is_finite() and value.adjusted() > 15:
+        # Far beyond any limit; checked before scaling, which would overflow the decimal context.
+        raise AmountError(
+            f"The largest amount you can move at once is {format_money(max_amount(currency), currency)}."
+        )
     if not value.is_finite():
         raise AmountError("Enter the amount as a number, for example 1250.00.")
     digits = exponent(currency)

@@ -7,14 +7,13 @@ fingerprint (created before fingerprints existed, or by hand in the back office)
 by their last four digits, which are unambiguous within a kind for the documented numbers.
 """
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
 
 from accounts.models import ExternalAccount
+from accounts.services import fingerprint
 
 MAGIC_ROUTING_NUMBER = "110000000"
 
@@ -48,14 +47,6 @@ TOPUP_FAILURE_SUFFIXES = {
     "_invalidCurrency": "invalid_currency",
 }
 TOPUP_TOKENS = [TOPUP_SUCCESS_TOKEN] + [TOPUP_SUCCESS_TOKEN + suffix for suffix in TOPUP_FAILURE_SUFFIXES]
-
-
-def fingerprint(kind: str, number: str) -> str:
-    """Keyed fingerprint of a full bank account or card number: recognises a number without
-    storing it."""
-    digits = "".join(ch for ch in number if ch.isdigit())
-    message = f"{kind!s}:{digits}".encode()
-    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
 @lru_cache(maxsize=4)

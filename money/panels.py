@@ -58,18 +58,24 @@ BALANCE_COLUMN = ListColumn(
     template="money/_balance_cell.html",
     annotate=selectors.annotate_available_balance,
     numeric=True,
+    permission=permissions.VIEW_BALANCES,
 )
 
 
-def view_as_home_context(request: HttpRequest, connection: Connection) -> dict:
-    """View Dashboard As, Home: the account's own balances and recent money movement."""
+def view_as_home_context(request: HttpRequest, connection: Connection) -> dict | None:
+    """View Dashboard As, Home: the account's own balances and recent money movement (for roles
+    that may see balances; the page says nothing of money to the others)."""
+    if not request.membership.can(permissions.VIEW_BALANCES):
+        return None
     transfers = list(selectors.connection_transfers(connection).order_by("-created_at", "-pk")[:RECENT])
     payouts = list(selectors.connection_payouts(connection).order_by("-created_at", "-pk")[:RECENT])
     return {"connection": connection, "balances": selectors.connection_balances(connection),
             "transfers": transfers, "payouts": payouts}
 
 
-def view_as_payouts_context(request: HttpRequest, connection: Connection) -> dict:
+def view_as_payouts_context(request: HttpRequest, connection: Connection) -> dict | None:
+    if not request.membership.can(permissions.VIEW_BALANCES):
+        return None
     payouts = list(selectors.connection_payouts(connection).order_by("-created_at", "-pk")[:50])
     return {"connection": connection, "payouts": payouts, "schedule": payout_schedule_label(connection)}
 

@@ -14,6 +14,7 @@ import qrcode
 import qrcode.image.svg
 from django import forms
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
@@ -91,9 +92,10 @@ class ReauthForm(forms.Form):
     password = forms.CharField(label="Your password", strip=False,
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
 
-    def __init__(self, *args, user: User, **kwargs):
+    def __init__(self, *args, user: User, request: HttpRequest | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        self.request = request
         if has_two_factor(user):
             self.fields["code"] = forms.CharField(
                 label="Authentication code", max_length=12,
@@ -102,8 +104,12 @@ class ReauthForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if "password" in data and not self.user.check_password(data["password"]):
-            self.add_error("password", "That password is not right.")
+        # Through authenticate(), so django-axes counts wrong passwords here as at sign-in: a stolen
+        # session cannot guess its way to moving money.
+        if "password" in data:
+            user = authenticate(self.request, username=self.user.email, password=data["password"])
+            if user is None or user.pk != self.user.pk:
+                self.add_error("password", "That password is not right.")
         if "code" in self.fields and data.get("code") and not verify_code(self.user, data["code"]):
             self.add_error("code", "That code is not valid. Use the current code from your app or a recovery code.")
         return data
@@ -111,7 +117,7 @@ class ReauthForm(forms.Form):
 
 def reauth_form(request: HttpRequest) -> ReauthForm | None:
     """An empty re-authentication form when the session is too old to move money, else None."""
-    return None if is_fresh(request) else ReauthForm(user=request.user)
+    return None if is_fresh(request) else ReauthForm(user=request.user, request=request)
 
 
 def reauthenticate(request: HttpRequest) -> tuple[bool, ReauthForm | None]:
@@ -119,7 +125,7 @@ def reauthenticate(request: HttpRequest) -> tuple[bool, ReauthForm | None]:
     credentials are right (the session becomes fresh); otherwise (False, the form with errors)."""
     if is_fresh(request):
         return True, None
-    form = ReauthForm(request.POST, user=request.user)
+    form = ReauthForm(request.POST, user=request.user, request=request)
     if form.is_valid():
         mark_fresh(request)
         return True, None

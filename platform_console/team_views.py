@@ -66,7 +66,7 @@ def team_page(request: HttpRequest) -> HttpResponse:
                                             role=form.cleaned_data["role"], request_meta=request_meta(request))
             messages.success(request, f"Invitation emailed to {invitation.email}.")
         elif action in ("role", "remove"):
-            member = Membership.objects.filter(platform=request.platform, pk=request.POST.get("member")).first()
+            member = Membership.objects.filter(platform=request.platform, pk=_pk(request.POST.get("member"))).first()
             if member is None:
                 raise Http404("No such member")
             if action == "role":
@@ -79,7 +79,7 @@ def team_page(request: HttpRequest) -> HttpResponse:
                 team.remove_member(actor=request.membership, member=member, request_meta=request_meta(request))
                 messages.success(request, f"{member.user.email} was removed from the team.")
         elif action == "revoke":
-            invitation = Invitation.objects.filter(platform=request.platform, pk=request.POST.get("invitation")).first()
+            invitation = Invitation.objects.filter(platform=request.platform, pk=_pk(request.POST.get("invitation"))).first()
             if invitation is None:
                 raise Http404("No such invitation")
             team.revoke_invitation(actor=request.membership, invitation=invitation, request_meta=request_meta(request))
@@ -94,6 +94,11 @@ def team_page(request: HttpRequest) -> HttpResponse:
         messages.error(request, error.message)
         return render(request, "platform_console/team.html", _context(request), status=422)
     return redirect("team")
+
+
+def _pk(value: str | None) -> int:
+    """A posted id, or 0 (matches nothing) for anything that is not one."""
+    return int(value) if value and value.isdigit() and len(value) < 19 else 0
 
 
 class AcceptForm(forms.Form):

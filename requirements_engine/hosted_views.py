@@ -1,25 +1,38 @@
 """The hosted remediation page: an account holder opens the remediation link (no login) and sees
 only what is outstanding. The link is reusable for 90 days; a newer link revokes it."""
 
+from datetime import timedelta
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from platform_console.decorators import public_page
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import services as account_services
 from accounts.errors import AccountError, LinkNotUsable
 from accounts.hosted_views import link_problem
 from accounts.models import AccountLink
+from platform_console.decorators import public_page
 
 from . import labels, selectors, services
 from .fields import RequirementForm, supported
+from .models import Document
 
 SESSION_KEY = "remediation_link_id"
 
 
 def _meta(request: HttpRequest) -> dict:
     return {"ip": request.META.get("REMOTE_ADDR"), "request_id": getattr(request, "request_id", "")}
+
+
+UPLOADS_PER_HOUR = 20
+
+
+def _too_many_uploads(connection) -> bool:
+    """A remediation link can be opened by anyone holding it: cap uploads so it cannot fill disks."""
+    since = timezone.now() - timedelta(hours=1)
+    return Document.objects.filter(connection=connection, uploaded_at__gte=since).count() >= UPLOADS_PER_HOUR
 
 
 @public_page
@@ -73,7 +86,11 @@ def remediation_field(request: HttpRequest, path: str) -> HttpResponse:
     connection = link.connection
     if selectors.requirement(connection, path) is None or not supported(path):
         return redirect("requirements_engine:remediation_home")
-    form = RequirementForm(request.POST or None, request.FILES or None, connection=connection, path=path, holder=True)
+    form = RequirementForm(request.POST if request.method == "POST" else None,
+                           request.FILES if request.method == "POST" else None, connection=connection, path=path,
+                           holder=True)
+    if request.method == "POST" and form.is_valid() and "document" in form.cleaned_data and _too_many_uploads(connection):
+        form.add_error(None, "Many documents were uploaded in the last hour. Wait a while, then try again.")
     if request.method == "POST" and form.is_valid():
         data = {**form.cleaned_data, "ip": request.META.get("REMOTE_ADDR"),
                 "user_agent": request.META.get("HTTP_USER_AGENT", "")}

@@ -170,9 +170,8 @@ def resolve_verification(*, verification_id: int, verified: bool, code: str = ""
 
 # --- remediation ---------------------------------------------------------------------------
 
-def _ensure(actor: Membership, permission: str) -> None:
-    if not actor.can(permission):
-        raise NotAllowed("Your role does not allow this action.")
+def _ensure(actor: Membership, permission: str, connection: Connection) -> None:
+    account_services.ensure_can(actor, permission, connection)
 
 
 def can_submit_for(connection: Connection, path: str) -> bool:
@@ -185,7 +184,7 @@ def can_submit_for(connection: Connection, path: str) -> bool:
 def submit_requirement(*, actor: Membership, connection: Connection, path: str, data: dict,
                        request_meta: dict | None = None) -> None:
     """Record the information for one requirement on the account's behalf, then re-evaluate."""
-    _ensure(actor, permissions.SUBMIT_REQUIREMENTS)
+    _ensure(actor, permissions.SUBMIT_REQUIREMENTS, connection)
     if not can_submit_for(connection, path):
         raise NotAllowed("This information must come from the account holder: send a remediation link instead.")
     save_requirement_values(connection=connection, path=path, data=data, actor=actor, request_meta=request_meta)
@@ -232,7 +231,7 @@ def save_requirement_values(*, connection: Connection, path: str, data: dict, ac
 def create_remediation_link(*, actor: Membership, connection: Connection, request_meta: dict | None = None) -> tuple[AccountLink, str]:
     """An account-specific link to a hosted page asking only for what is outstanding. Valid 90
     days, reusable; one active per account (a new one revokes the old)."""
-    _ensure(actor, permissions.CREATE_REMEDIATION_LINKS)
+    _ensure(actor, permissions.CREATE_REMEDIATION_LINKS, connection)
     if connection.lifecycle_state not in (Connection.Lifecycle.ACTIVE, Connection.Lifecycle.INVITED):
         raise AccountError("This account can no longer be remediated.")
     link, token = new_link(connection=connection, kind=AccountLink.Kind.REMEDIATION,
@@ -257,7 +256,7 @@ def remediation_url(token: str) -> str:
 def contact_support(*, actor: Membership, connection: Connection, subject: str, message: str, path: str = "",
                     information_request: InformationRequest | None = None, request_meta=None) -> RemediationTicket:
     """File a ticket for provider staff, pre-filled with the requirement and its errors."""
-    _ensure(actor, permissions.VIEW_ACCOUNTS)
+    _ensure(actor, permissions.VIEW_ACCOUNTS, connection)
     requirement = Requirement.objects.filter(connection=connection, path=path).first() if path else None
     context = {
         "account": connection.account.public_id,

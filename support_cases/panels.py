@@ -2,7 +2,7 @@
 SupportCasesConfig.ready(). The details page wraps it in its "Support cases" section card; the
 panel renders the card's body."""
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.urls import reverse
 
 from accounts.hooks import Panel
@@ -47,13 +47,21 @@ def view_as_support_context(request: HttpRequest, connection: Connection) -> dic
     """View Dashboard As, Support: the account's own cases (or one of them, ?case=…), exactly as
     the account sees them — built from the account-side selectors, which never carry the
     platform's private messages."""
+    # The platform sees through View Dashboard As no more than it may see on the case pages: its
+    # role must read cases, the account must share them, and only the last 90 days count.
+    if not request.membership.can(permissions.VIEW_SUPPORT_CASES):
+        return {"refusal": "Your role does not include reading support cases."}
+    visible = selectors.operator_cases(connection)
+    if visible.hidden:
+        return {"refusal": " ".join(reason.message for reason in visible.reasons)}
+    allowed = {case.public_id for case in visible.cases}
     case_id = request.GET.get("case", "")[:40]
     if case_id:
-        return {"case": selectors.account_side_case(connection, case_id),
-                "back_url": reverse("view_as:support")}
-    cases = selectors.with_urls(selectors.account_side_cases(connection),
-                                lambda case: f"{reverse('view_as:support')}?case={case.public_id}")
-    return {"cases": cases}
+        if case_id not in allowed:
+            raise Http404("No such support case")
+        return {"case": selectors.account_side_case(connection, case_id), "back_url": reverse("view_as:support")}
+    cases = [case for case in selectors.account_side_cases(connection) if case.public_id in allowed]
+    return {"cases": selectors.with_urls(cases, lambda case: f"{reverse('view_as:support')}?case={case.public_id}")}
 
 
 VIEW_AS_SUPPORT = ("support", "support_cases/account/_view_as.html", view_as_support_context)

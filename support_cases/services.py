@@ -96,6 +96,9 @@ def _audit_outside(
 # --- the account ----------------------------------------------------------------------------------
 
 
+CASES_PER_DAY = 20
+
+
 @transaction.atomic
 def open_case(
     *, connection: Connection, subject: str, description: str, category: str, request_meta: dict | None = None
@@ -106,6 +109,9 @@ def open_case(
     if category not in SupportCase.Category.values:
         raise SupportCaseError("Choose what the case is about.")
     now = timezone.now()
+    # A bearer link is all it takes to open cases: cap them so a leaked link cannot flood support.
+    if SupportCase.objects.filter(connection=connection, opened_at__gte=now - timedelta(days=1)).count() >= CASES_PER_DAY:
+        raise SupportCaseError("You opened many cases today. Add to an open case, or try again tomorrow.")
     case = SupportCase.objects.create(
         platform_id=connection.platform_id,
         connection=connection,
