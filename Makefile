@@ -37,6 +37,13 @@ run: venv
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The benchmark (issue 9; not part of `make test`): loads N connected accounts into a PostgreSQL
+# database of its own and measures the console there, beside Django's admin and pgbench.
+# make bench BENCH_ARGS="--accounts 1000000"   (see: python manage.py bench --help)
+bench: venv
+	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/console_bench}" DEBUG=0 \
+	SECRET_KEY="$${SECRET_KEY:-bench-only-not-a-secret}" $(PY) manage.py bench $(BENCH_ARGS)
+
 lock: check-python
 	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
 	.lockenv/bin/pip install --quiet ".[test]"

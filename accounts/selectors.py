@@ -14,7 +14,7 @@ from django.http import Http404
 
 from platform_console.ids import matches_prefix
 from platform_console.models import AuditEvent, Platform
-from platform_console.pagination import CappedCount, capped_count
+from platform_console.pagination import CappedCount, capped_counts
 
 from .errors import AccountRemoved
 from .models import AccountLink, Capability, Connection, Person
@@ -121,12 +121,10 @@ def search_connections(
 
 
 def status_counts(*, platform: Platform, livemode: bool) -> dict[str, CappedCount]:
-    """Counts for the status tabs, each capped so none scans a million rows."""
+    """Counts for the status tabs, each capped so none scans a million rows; all of them in one
+    query."""
     base = connections_in_scope(platform=platform, livemode=livemode)
-    counts = {"": capped_count(base)}
-    for status in Connection.Status.values:
-        counts[status] = capped_count(base.filter(status=status))
-    return counts
+    return capped_counts(base, field="status", values=list(Connection.Status.values))
 
 
 def get_connection(*, platform: Platform, livemode: bool, account_id: str) -> Connection:

@@ -2,13 +2,20 @@
 
 Services use these inside one `transaction.atomic(durable=True)` block per operation:
 `lock_in_order` first, then the checks on the locked rows, then exactly one `post`.
+
+A busy operation can split `post` in two, so that the rows every operation of a platform must
+lock (the platform's balance) stay locked for as short a time as possible: `record` writes the
+posting and its entries first, unlocked (nobody sees them before the commit); then
+`lock_in_order`, the checks, and `apply`, which changes the balances in one UPDATE. The rows
+are then locked only for the checks, that UPDATE and the commit.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import psycopg
 from django.db import IntegrityError, transaction
-from django.db.models import F, OuterRef, Subquery, Sum, Value
+from django.db.models import BigIntegerField, Case, F, OuterRef, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -76,16 +83,104 @@ def system_account(platform: Platform | int, livemode: bool, kind: str, currency
     )
 
 
+_FIELDS = [f.attname for f in LedgerAccount._meta.concrete_fields]
+LOCK_SQL = (
+    f"SELECT {', '.join(f.column for f in LedgerAccount._meta.concrete_fields)} "
+    f"FROM {LedgerAccount._meta.db_table} WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE"
+)
+APPLY_SQL = (
+    f"UPDATE {LedgerAccount._meta.db_table} AS a SET balance = a.balance + d.delta "
+    "FROM unnest(%s::bigint[], %s::bigint[]) AS d(id, delta) WHERE a.id = d.id"
+)
+
+
+def _on_postgresql() -> bool:
+    return transaction.get_connection().vendor == "postgresql"
+
+
+def run_prepared(sql: str, params: list) -> list[tuple]:
+    """Run `sql` in this transaction as a server-side prepared statement (PostgreSQL).
+
+    For the few statements that run while a platform's balance row is locked: PostgreSQL plans
+    a prepared statement once per connection instead of on every call, and planning an UPDATE
+    of a table with many indexes takes longer than running it. These statements bypass
+    Django's cursor wrapper (and its query log). Behind a pooler in transaction mode, it must
+    support prepared statements (PgBouncer 1.21+ with max_prepared_statements).
+    """
+    wrapper = transaction.get_connection()
+    wrapper.ensure_connection()
+    with psycopg.Cursor(wrapper.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        return cursor.fetchall() if cursor.description else []
+
+
+def check_constraints_on_write() -> None:
+    """Check this transaction's foreign keys at each INSERT rather than at COMMIT (Django makes
+    them deferred). The COMMIT of a posting happens while its ledger rows are locked; the checks
+    need not. Safe with the NO KEY UPDATE locks of `lock_in_order`: the key-share locks the
+    checks take on ledger rows do not conflict with them."""
+    if _on_postgresql():
+        run_prepared("SET CONSTRAINTS ALL IMMEDIATE", [])
+
+
+def find_accounts(
+    *,
+    platform: Platform | int,
+    livemode: bool,
+    currency: str,
+    kinds: tuple[str, ...] = (),
+    connection: Connection | None = None,
+) -> dict[str, LedgerAccount]:
+    """The platform's available-bucket ledger accounts of `kinds` and, with `connection`, the
+    connection's own (under the key "connection"), in one query; the ones missing are created as
+    `platform_account` and friends would. Outside the money transaction, like them."""
+    platform_id = platform if isinstance(platform, int) else platform.pk
+    # Plain SQL: this runs before every transfer, and building the ORM query for it cost more
+    # than running it.
+    wanted = f"connection_id IS NULL AND kind IN ({', '.join(['%s'] * len(kinds))})" if kinds else "1 = 0"
+    params: list = [platform_id, livemode, currency, Bucket.AVAILABLE, *kinds]
+    if connection is not None:
+        wanted += " OR (connection_id = %s AND kind = %s)"
+        params += [connection.pk, Kind.CONNECTION]
+    rows = LedgerAccount.objects.raw(
+        f"SELECT * FROM {LedgerAccount._meta.db_table} "
+        f"WHERE platform_id = %s AND livemode = %s AND currency = %s AND bucket = %s AND ({wanted})",
+        params,
+    )
+    found: dict[str, LedgerAccount] = {}
+    for row in rows:
+        found["connection" if row.kind == Kind.CONNECTION else row.kind] = row
+    lookup = {
+        "platform_id": platform_id,
+        "livemode": livemode,
+        "currency": currency,
+        "bucket": Bucket.AVAILABLE,
+    }
+    for kind in kinds:
+        if kind not in found:
+            found[kind] = _get_or_create(**lookup, kind=kind, connection=None)
+    if connection is not None and "connection" not in found:
+        found["connection"] = _get_or_create(**lookup, kind=Kind.CONNECTION, connection=connection)
+    return found
+
+
 def lock_in_order(*accounts: LedgerAccount) -> dict[int, LedgerAccount]:
-    """SELECT … FOR UPDATE every ledger account a posting touches, fresh from the database.
+    """SELECT … FOR NO KEY UPDATE every ledger account a posting touches, fresh from the database.
 
     Always in primary-key order: two postings that lock the same rows in opposite orders would
-    deadlock. The returned rows carry the balances to check limits against.
+    deadlock. The returned rows carry the balances to check limits against. NO KEY UPDATE (the
+    lock an UPDATE of the balance takes anyway) still excludes every other posting, but not the
+    foreign-key checks of entries being written elsewhere, which only need the key to stay.
     """
     if not transaction.get_connection().in_atomic_block:
         raise LedgerError("lock_in_order must run inside the posting's transaction")
     ids = sorted({account.pk for account in accounts})
-    rows = list(LedgerAccount.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    if _on_postgresql():
+        # The query below, prepared (see `run_prepared`): the rows it locks wait for it.
+        alias = transaction.get_connection().alias
+        rows = [LedgerAccount.from_db(alias, _FIELDS, row) for row in run_prepared(LOCK_SQL, [ids])]
+    else:
+        rows = list(LedgerAccount.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk"))
     if len(rows) != len(ids):
         raise LedgerError("a ledger account to lock does not exist")
     return {row.pk: row for row in rows}
@@ -115,23 +210,32 @@ class Draft:
         return self.add(target, amount, kind, source_id)
 
 
-def post(
+@dataclass
+class Recorded:
+    """A posting written with its entries but not yet applied to the balances (see `record`)."""
+
+    posting: Posting
+    deltas: dict[int, int]  # ledger account pk -> signed change of its balance
+
+
+def record(
     *,
     platform: Platform,
     livemode: bool,
     kind: str,
     draft: Draft,
-    locked: dict[int, LedgerAccount],
     actor: Membership | None,
     description: str = "",
     counterparty: str = "",
     now=None,
-) -> Posting:
-    """Write one balanced posting and apply it to the locked balances.
+) -> Recorded:
+    """Write one balanced posting and its entries without touching any balance yet: the
+    operation locks its ledger accounts afterwards, checks its limits and calls `apply` in the
+    same transaction (a refusal rolls the posting back with everything else).
 
-    The only place balances change. Every line's ledger account must be in `locked` (locked by
-    `lock_in_order` in this transaction), belong to the platform and mode, and the lines must sum
-    to zero per currency.
+    The lines must sum to zero per currency and stay within the platform and mode. Those are
+    checked on the accounts as given, not locked: a ledger account's platform, mode and currency
+    never change.
     """
     now = now or timezone.now()
     if not draft.lines:
@@ -141,13 +245,11 @@ def post(
     for line in draft.lines:
         if line.amount == 0:
             raise LedgerError("a posting line cannot be zero")
-        row = locked.get(line.account.pk)
-        if row is None:
-            raise LedgerError(f"ledger account {line.account.pk} was not locked")
-        if row.platform_id != platform.pk or row.livemode != livemode:
+        account = line.account
+        if account.platform_id != platform.pk or account.livemode != livemode:
             raise LedgerError("a posting cannot cross platforms or modes")
-        totals[row.currency] += line.amount
-        deltas[row.pk] += line.amount
+        totals[account.currency] += line.amount
+        deltas[account.pk] += line.amount
     unbalanced = {currency: total for currency, total in totals.items() if total != 0}
     if unbalanced:
         raise LedgerError(f"posting does not sum to zero: {unbalanced}")
@@ -170,18 +272,70 @@ def post(
                 ledger_account_id=line.account.pk,
                 kind=line.kind,
                 amount=line.amount,
-                currency=locked[line.account.pk].currency,
+                currency=line.account.currency,
                 source_id=line.source_id,
                 created_at=now,
             )
             for line in draft.lines
         ]
     )
-    for pk, delta in sorted(deltas.items()):
-        if delta:
-            LedgerAccount.objects.filter(pk=pk).update(balance=F("balance") + delta)
+    return Recorded(posting=posting, deltas={pk: delta for pk, delta in deltas.items() if delta})
+
+
+def apply(recorded: Recorded, locked: dict[int, LedgerAccount]) -> Posting:
+    """Apply a recorded posting to the balances, which must be locked (`lock_in_order`) in this
+    transaction. The only place balances change: one UPDATE for all of the posting's accounts."""
+    for pk in recorded.deltas:
+        if pk not in locked:
+            raise LedgerError(f"ledger account {pk} was not locked")
+    if recorded.deltas:
+        if _on_postgresql():
+            run_prepared(APPLY_SQL, [list(recorded.deltas), list(recorded.deltas.values())])
+        else:
+            change = Case(
+                *[When(pk=pk, then=Value(delta)) for pk, delta in recorded.deltas.items()],
+                output_field=BigIntegerField(),
+            )
+            LedgerAccount.objects.filter(pk__in=list(recorded.deltas)).update(balance=F("balance") + change)
+        for pk, delta in recorded.deltas.items():
             locked[pk].balance += delta
-    return posting
+    return recorded.posting
+
+
+def post(
+    *,
+    platform: Platform,
+    livemode: bool,
+    kind: str,
+    draft: Draft,
+    locked: dict[int, LedgerAccount],
+    actor: Membership | None,
+    description: str = "",
+    counterparty: str = "",
+    now=None,
+) -> Posting:
+    """Write one balanced posting and apply it to the locked balances (`record`, then `apply`).
+
+    Every line's ledger account must be in `locked` (locked by `lock_in_order` in this
+    transaction), belong to the platform and mode, and the lines must sum to zero per currency.
+    """
+    fresh = Draft()
+    for line in draft.lines:
+        row = locked.get(line.account.pk)
+        if row is None:
+            raise LedgerError(f"ledger account {line.account.pk} was not locked")
+        fresh.add(row, line.amount, line.kind, line.source_id)
+    recorded = record(
+        platform=platform,
+        livemode=livemode,
+        kind=kind,
+        draft=fresh,
+        actor=actor,
+        description=description,
+        counterparty=counterparty,
+        now=now,
+    )
+    return apply(recorded, locked)
 
 
 # Reads -------------------------------------------------------------------------------------

@@ -4,9 +4,15 @@
 - runs in one `transaction.atomic(durable=True)` block that writes exactly one posting,
 - claims its idempotency key first (a repeat returns the first result; other parameters are
   refused with `IdempotencyConflict`),
-- locks every ledger account it touches with SELECT … FOR UPDATE in primary-key order and checks
-  limits on the locked rows,
-- writes an AuditEvent, and records the activity on the connected account.
+- records the activity on the connected account first, which locks the account's row, then
+  locks every ledger account it touches with SELECT … FOR NO KEY UPDATE in primary-key order
+  and checks limits on the locked rows (connection row before ledger rows, in every operation:
+  two operations never wait for each other's rows the other way round),
+- writes an AuditEvent.
+
+Transfers write everything else before they lock their ledger accounts, so the platform's
+balance row, which every transfer of the platform needs, is held only for the check, one UPDATE
+and the commit (see `money.ledger.record`).
 
 Refusals raise a MoneyError subclass with a sentence for the operator; the transaction then rolls
 back, so nothing moved and the idempotency key stays free.
@@ -69,9 +75,18 @@ def _check_tenant(actor: Membership, connection: Connection) -> None:
         raise OperationNotPermitted("This account is not connected to your platform.")
 
 
+TOUCH_SQL = f"UPDATE {Connection._meta.db_table} SET last_activity_at = %s WHERE id = %s"
+
+
 def _touch(connection: Connection, now: datetime) -> None:
-    """Transfers, payouts and debits are activity (domain.md §7.4, inactivity hold)."""
-    Connection.objects.filter(pk=connection.pk).update(last_activity_at=now)
+    """Transfers, payouts and debits are activity (domain.md §7.4, inactivity hold). Locks the
+    connection's row: call it before `ledger.lock_in_order` (the lock order of every money
+    operation). Prepared on PostgreSQL: planning an UPDATE of this many-indexed table costs more
+    than running it."""
+    if transaction.get_connection().vendor == "postgresql":
+        ledger.run_prepared(TOUCH_SQL, [now, connection.pk])
+    else:
+        Connection.objects.filter(pk=connection.pk).update(last_activity_at=now)
     connection.last_activity_at = now
 
 
@@ -351,11 +366,18 @@ def create_transfer(
             raise refusal
         method, outcome = plan_payout(connection, send_to, currency)
     platform = actor.platform
+    found = ledger.find_accounts(
+        platform=platform,
+        livemode=connection.livemode,
+        currency=currency,
+        kinds=(Kind.PLATFORM, Kind.PAYOUTS_IN_TRANSIT, Kind.PAID_OUT),
+        connection=connection,
+    )
     accounts = {
-        "source": ledger.platform_account(platform, connection.livemode, currency),
-        "target": ledger.connection_account(connection, currency),
-        "transit": ledger.system_account(platform, connection.livemode, Kind.PAYOUTS_IN_TRANSIT, currency),
-        "paid_out": ledger.system_account(platform, connection.livemode, Kind.PAID_OUT, currency),
+        "source": found[Kind.PLATFORM],
+        "target": found["connection"],
+        "transit": found[Kind.PAYOUTS_IN_TRANSIT],
+        "paid_out": found[Kind.PAID_OUT],
     }
     return _create_transfer(
         actor=actor,
@@ -399,19 +421,13 @@ def _create_transfer(
         "description": description,
         "send_to": send_to.public_id if send_to else "",
     }
+    ledger.check_constraints_on_write()
     claimed = idempotency.claim(
         platform=platform, key=idempotency_key, operation="transfer.create", params=params
     )
     if claimed.is_replay:
         return claimed.result
     source, target = accounts["source"], accounts["target"]
-    locked = ledger.lock_in_order(*accounts.values())
-    available = locked[source.pk].balance
-    if available < amount:
-        raise InsufficientFunds(
-            f"The platform's available balance is {fmt(available, currency)}, which doesn't cover "
-            f"{fmt(amount, currency)}. Add to balance first."
-        )
     transfer_id = new_public_id("tr_")
     draft = Draft().move(source, target, amount, Entry.Kind.TRANSFER, transfer_id)
     payout_fields = None
@@ -428,7 +444,11 @@ def _create_transfer(
             outcome=outcome,
             now=now,
         )
-    posting = ledger.post(
+    # Every row of the transfer is written before its ledger accounts are locked: the platform
+    # balance is the row every transfer of the platform waits for, so it is locked only for the
+    # check, the balance UPDATE and the commit. A refusal raised under the lock rolls all of it
+    # back, as before.
+    recorded = ledger.record(
         platform=platform,
         livemode=connection.livemode,
         kind=Posting.Kind.TRANSFER,
@@ -437,7 +457,6 @@ def _create_transfer(
         description=description,
         counterparty=connection.account.display_name,
         draft=draft,
-        locked=locked,
     )
     transfer = Transfer.objects.create(
         public_id=transfer_id,
@@ -447,12 +466,11 @@ def _create_transfer(
         amount=amount,
         currency=currency,
         description=description,
-        posting=posting,
+        posting=recorded.posting,
         created_by=actor,
         created_at=now,
     )
     idempotency.complete(claimed, transfer, "transfer")
-    _touch(connection, now)
     account_id = connection.public_id
     record_audit(
         actor=actor,
@@ -474,7 +492,7 @@ def _create_transfer(
             destination=send_to,
             method=method,
             transfer=transfer,
-            posting=posting if payout_fields["status"] != Payout.Status.FAILED else None,
+            posting=recorded.posting if payout_fields["status"] != Payout.Status.FAILED else None,
             description=description,
             created_by=actor,
             created_at=now,
@@ -496,6 +514,15 @@ def _create_transfer(
             },
             request_meta=request_meta,
         )
+    _touch(connection, now)
+    locked = ledger.lock_in_order(*{line.account.pk: line.account for line in draft.lines}.values())
+    available = locked[source.pk].balance
+    if available < amount:
+        raise InsufficientFunds(
+            f"The platform's available balance is {fmt(available, currency)}, which doesn't cover "
+            f"{fmt(amount, currency)}. Add to balance first."
+        )
+    ledger.apply(recorded, locked)
     return transfer
 
 
@@ -576,6 +603,7 @@ def _create_payout(
     )
     if claimed.is_replay:
         return claimed.result
+    _touch(connection, now)
     locked = ledger.lock_in_order(*accounts.values())
     available = locked[accounts["balance"].pk].balance
     if available < amount:
@@ -625,7 +653,6 @@ def _create_payout(
         **fields,
     )
     idempotency.complete(claimed, payout, "payout")
-    _touch(connection, now)
     record_audit(
         actor=actor,
         action=f"payout.{'failed' if payout.status == Payout.Status.FAILED else 'created'}",
@@ -673,6 +700,7 @@ def _settle_payout(*, payout_id, accounts, now) -> str | None:
     if payout.status != Payout.Status.IN_TRANSIT:
         return None  # another worker finished it first
     outcome = magic.payout_outcome(payout.destination, livemode=payout.livemode)
+    _touch(payout.connection, now)
     locked = ledger.lock_in_order(*accounts.values())
     if outcome.succeeds:
         draft = Draft().move(
@@ -710,7 +738,6 @@ def _settle_payout(*, payout_id, accounts, now) -> str | None:
         # domain.md §3.9: a failed payout marks the bank account errored, which stops scheduled
         # payouts to it until the holder updates the details.
         ExternalAccount.objects.filter(pk=payout.destination_id).update(status=ExternalAccount.Status.ERRORED)
-    _touch(payout.connection, now)
     record_audit(
         actor=None,
         platform=payout.platform,
@@ -794,6 +821,9 @@ def pay_out_on_schedule(*, connection_id: int, currency: str, now: datetime | No
 
 @transaction.atomic(durable=True)
 def _pay_out_on_schedule(*, connection, currency, destination, accounts, on_date, now) -> Payout | None:
+    # The connection's row first, as every money operation does; it is touched only if a payout
+    # is made.
+    Connection.objects.select_for_update(no_key=True).filter(pk=connection.pk).values_list("pk").first()
     locked = ledger.lock_in_order(*accounts.values())
     # Checked after the lock: a second run for the same account and currency waits on the balance
     # row, then sees the first run's payout (and the unique constraint backs this up).
@@ -1020,6 +1050,7 @@ def _create_account_debit(
     )
     if claimed.is_replay:
         return claimed.result
+    _touch(connection, now)
     locked = ledger.lock_in_order(*accounts.values())
     # Read under the locks: a consent revoked a moment ago must stop this debit.
     consent = rules.current_consent(connection)
@@ -1068,7 +1099,6 @@ def _create_account_debit(
         created_at=now,
     )
     idempotency.complete(claimed, debit, "account_debit")
-    _touch(connection, now)
     record_audit(
         actor=actor,
         action="account_debit.created",

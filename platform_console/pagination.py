@@ -7,11 +7,14 @@ meanwhile cause neither duplicates nor gaps.
 
 import base64
 import binascii
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import Q, QuerySet
 
 
@@ -58,7 +61,7 @@ def keyset_page(queryset: QuerySet, *, after: str = "", before: str = "", size: 
     after_key, before_key = decode_cursor(after), decode_cursor(before)
     if before_key is not None:
         created, pk = before_key
-        newer = queryset.filter(Q(created_at__gt=created) | Q(created_at=created, pk__gt=pk))
+        newer = queryset.filter(_beyond(created, pk, newer=True))
         rows = list(newer.order_by("created_at", "pk")[: size + 1])
         has_newer = len(rows) > size
         rows = list(reversed(rows[:size]))
@@ -72,7 +75,7 @@ def keyset_page(queryset: QuerySet, *, after: str = "", before: str = "", size: 
     page_qs = queryset
     if after_key is not None:
         created, pk = after_key
-        page_qs = queryset.filter(Q(created_at__lt=created) | Q(created_at=created, pk__lt=pk))
+        page_qs = queryset.filter(_beyond(created, pk, newer=False))
     rows = list(page_qs.order_by("-created_at", "-pk")[: size + 1])
     has_older = len(rows) > size
     rows = rows[:size]
@@ -81,6 +84,16 @@ def keyset_page(queryset: QuerySet, *, after: str = "", before: str = "", size: 
         next_cursor=encode_cursor(rows[-1].created_at, rows[-1].pk) if has_older and rows else None,
         previous_cursor=encode_cursor(rows[0].created_at, rows[0].pk) if after_key is not None and rows else None,
     )
+
+
+def _beyond(created: datetime, pk: int, *, newer: bool) -> Q:
+    """Rows past the cursor in (created_at, id) order. The OR alone is only a filter, so the
+    index scan would start at the newest row and step over every row before the cursor (page
+    20 000 reads 500 000 index entries); the bare range on created_at in front of it becomes
+    the index condition that starts the scan at the cursor."""
+    if newer:
+        return Q(created_at__gte=created) & (Q(created_at__gt=created) | Q(pk__gt=pk))
+    return Q(created_at__lte=created) & (Q(created_at__lt=created) | Q(pk__lt=pk))
 
 
 @dataclass(frozen=True)
@@ -97,3 +110,38 @@ def capped_count(queryset: QuerySet, cap: int | None = None) -> CappedCount:
     cap = cap or settings.CONSOLE_COUNT_CAP
     n = queryset.order_by()[: cap + 1].count()
     return CappedCount(value=min(n, cap), capped=n > cap)
+
+
+def capped_counts(
+    queryset: QuerySet, *, field: str, values: list[str], cap: int | None = None
+) -> dict[str, CappedCount]:
+    """`capped_count` of `queryset` (under the key "") and of `queryset.filter(field=value)` for
+    each of `values`, in one query: SELECT (SELECT COUNT(*) FROM (… LIMIT cap+1)), (…), …
+
+    Compiled twice whatever the number of values (building and compiling each ORM query cost
+    more than counting with it): the filtered query is compiled once with a stand-in value,
+    which each count replaces in its own copy of the parameters.
+    """
+    cap = cap or settings.CONSOLE_COUNT_CAP
+    stand_in = f"capped-count-{uuid.uuid4().hex}"
+    try:
+        every_sql, every_params = queryset.order_by().values("pk")[: cap + 1].query.sql_with_params()
+        one_sql, one_params = (
+            queryset.filter(**{field: stand_in}).order_by().values("pk")[: cap + 1].query.sql_with_params()
+        )
+    except EmptyResultSet:
+        return dict.fromkeys(["", *values], CappedCount(value=0, capped=False))
+    at = list(one_params).index(stand_in)
+    parts, params = [f"(SELECT COUNT(*) FROM ({every_sql}) AS capped)"], list(every_params)
+    for n, value in enumerate(values):
+        parts.append(f"(SELECT COUNT(*) FROM ({one_sql}) AS capped_{n})")
+        own = list(one_params)
+        own[at] = value
+        params += own
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return {
+        key: CappedCount(value=min(n, cap), capped=n > cap)
+        for key, n in zip(["", *values], row, strict=True)
+    }

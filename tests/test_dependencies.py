@@ -22,6 +22,8 @@ SHELL = {
     Path("platform_console/views.py"),
     Path("platform_console/management/commands/seed_demo.py"),
     Path("platform_console/management/commands/bench.py"),
+    Path("platform_console/bench/dataset.py"),
+    Path("platform_console/bench/figures.py"),
 }
 
 

@@ -1,0 +1,538 @@
+"""The figures of the benchmark, each measured on the loaded data set.
+
+Pages are requested through Django's whole WSGI stack (middleware, sessions, the operator
+context, the view, the template) with the test Client, in this process; "server time" is
+`time.perf_counter()` around each `client.get`, so it is the time the request spends in Django
+and PostgreSQL, without a network or a browser. Every response must be a 200.
+"""
+
+import multiprocessing
+import os
+import queue
+import random
+import re
+import shutil
+import subprocess
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import psycopg
+from django.conf import settings
+from django.db import connection as db
+from django.db import connections, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.models import Connection
+from money import ledger
+from money import services as money_services
+from money.models import TopUp
+from platform_console.models import Membership, User
+from platform_console.pagination import encode_cursor
+from requirements_engine import services as requirement_services
+
+from . import worker
+from .dataset import LIVEMODE, Dataset
+from .report import Latency
+
+LIST_URL = "/accounts/"
+ADMIN_URL = "/backoffice/accounts/connection/"
+NEXT_CURSOR = re.compile(r'<a [^>]*href="[^"]*[?&;]after=([A-Za-z0-9_\-]+)[^>]*rel="next"')
+
+
+class BenchError(RuntimeError):
+    pass
+
+
+# Pages ------------------------------------------------------------------------------------------
+
+
+class Pages:
+    """Signed-in clients for the operator (the dashboard) and provider staff (the admin)."""
+
+    def __init__(self, data: Dataset):
+        self.data = data
+        self.operator = Client()
+        self.operator.force_login(User.objects.get(pk=data.admin_user_id))
+        self.staff = Client()
+        self.staff.force_login(User.objects.get(pk=data.staff_user_id))
+
+    def get(self, client: Client, url: str, params: dict | None = None) -> tuple[float, str]:
+        started = time.perf_counter()
+        # secure=True: the production settings redirect plain HTTP to HTTPS.
+        response = client.get(url, params or {}, secure=True)
+        elapsed = (time.perf_counter() - started) * 1000
+        if response.status_code != 200:
+            raise BenchError(f"GET {url} {params or ''} answered {response.status_code}, not 200")
+        return elapsed, response.content.decode()
+
+    def repeat(self, client: Client, url: str, params_list: list[dict], rounds: int) -> Latency:
+        samples = []
+        for n in range(rounds):
+            elapsed, _ = self.get(client, url, params_list[n % len(params_list)])
+            samples.append(elapsed)
+        return Latency(samples)
+
+    def warm(self, requests: int = 5) -> None:
+        for _ in range(requests):
+            self.get(self.operator, LIST_URL)
+            self.get(self.staff, ADMIN_URL)
+
+
+def list_first_page(pages: Pages, rounds: int) -> Latency:
+    return pages.repeat(pages.operator, LIST_URL, [{}], rounds)
+
+
+def list_deep_pages(pages: Pages, rounds: int) -> tuple[Latency, int]:
+    """Older pages from the middle of the list: a cursor for the row at N/2, then each following
+    page by its "Older" link, as an operator paging on would. Returns the depth reached too."""
+    scope = Connection.objects.filter(
+        platform_id=pages.data.platform_id, livemode=LIVEMODE, lifecycle_state__in=Connection.VISIBLE_STATES
+    )
+    depth = pages.data.accounts // 2
+    edge = scope.order_by("-created_at", "-pk").values_list("created_at", "pk")[depth]
+    cursor = encode_cursor(*edge)
+    samples = []
+    for _ in range(rounds):
+        elapsed, html = pages.get(pages.operator, LIST_URL, {"after": cursor})
+        samples.append(elapsed)
+        found = NEXT_CURSOR.search(html)
+        if found is None:
+            raise BenchError("a deep page of the list had no Older link")
+        cursor = found.group(1)
+    return Latency(samples), depth
+
+
+@dataclass
+class Searches:
+    names: list[dict]
+    emails: list[dict]
+    ids: list[dict]
+    metadata: list[dict]
+    kinds: dict  # what each query list is made of, for the report
+
+
+def pick_searches(data: Dataset, count: int, seed: int = 7) -> Searches:
+    """Search boxes filled from random loaded accounts: a word of a name (thousands of matches at
+    a million), a whole name (a handful), a misspelt name (none), a whole email address, an acct_
+    id, a unique metadata value (order_ref) and a common one (tier: one account in seven)."""
+    rng = random.Random(seed)
+    visible = Connection.objects.filter(
+        platform_id=data.platform_id, livemode=LIVEMODE, lifecycle_state__in=Connection.VISIBLE_STATES
+    )
+    low, high = 1, data.accounts
+    ids = [rng.randint(low, high) for _ in range(count * 3)]
+    rows = list(
+        visible.filter(pk__in=ids).values_list(
+            "account__name", "account__email", "account__public_id", "metadata"
+        )
+    )
+    rng.shuffle(rows)
+    rows = rows[:count] or list(
+        visible.values_list("account__name", "account__email", "account__public_id", "metadata")[:count]
+    )
+    names, kinds = [], {"word": 0, "whole name": 0, "misspelt": 0}
+    for n, (name, *_) in enumerate(rows):
+        words = name.split()
+        if n % 4 in (0, 1):
+            names.append({"q": rng.choice(words).lower()})
+            kinds["word"] += 1
+        elif n % 4 == 2:
+            names.append({"q": name})
+            kinds["whole name"] += 1
+        else:
+            names.append({"q": _misspell(name, rng)})
+            kinds["misspelt"] += 1
+    emails = [{"q": email} for _, email, _, _ in rows]
+    public_ids = [{"q": public_id} for _, _, public_id, _ in rows]
+    metadata = []
+    for n, (*_, meta) in enumerate(rows):
+        metadata.append(
+            {"q": f"order_ref:{meta['order_ref']}"} if n % 2 == 0 else {"q": f"tier:{meta['tier']}"}
+        )
+    return Searches(names, emails, public_ids, metadata, kinds)
+
+
+def _misspell(name: str, rng: random.Random) -> str:
+    """Two neighbouring letters swapped in each word: what a hurried operator types."""
+    words = []
+    for word in name.split():
+        if len(word) > 3:
+            at = rng.randrange(1, len(word) - 2)
+            word = word[:at] + word[at + 1] + word[at] + word[at + 2 :]
+        words.append(word)
+    return " ".join(words) + "x"
+
+
+def details_page(pages: Pages, rounds: int) -> tuple[Latency, int, int]:
+    """The Account details page of the account with 5 persons, 10 requirements and 20 audit
+    events; returns its latency, its query count and the plain account's query count."""
+    url = f"/accounts/{pages.data.details_account}/"
+    plain = f"/accounts/{pages.data.plain_account}/"
+    pages.get(pages.operator, url)
+    pages.get(pages.operator, plain)
+    # Counted at once: the next request clears the connection's query log.
+    with CaptureQueriesContext(db) as captured:
+        pages.get(pages.operator, url)
+    full = len(captured.captured_queries)
+    with CaptureQueriesContext(db) as captured:
+        pages.get(pages.operator, plain)
+    small = len(captured.captured_queries)
+    latency = pages.repeat(pages.operator, url, [{}], rounds)
+    latency.queries = full
+    return latency, full, small
+
+
+def admin_changelist(pages: Pages, rounds: int) -> Latency:
+    return pages.repeat(pages.staff, ADMIN_URL, [{}], rounds)
+
+
+# Transfers ------------------------------------------------------------------------------------
+
+
+def cpu_busy_seconds() -> float | None:
+    """CPU time the whole machine has spent busy (all processes, all cores), from /proc/stat;
+    None where there is none. Differences of it give the CPU cost of a run, other work
+    included."""
+    try:
+        with open("/proc/stat") as stat:
+            values = [int(v) for v in stat.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    idle = values[3] + values[4]  # idle, iowait
+    return (sum(values) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_ms_per(busy_before: float | None, count: int) -> float | None:
+    busy_after = cpu_busy_seconds()
+    if busy_before is None or busy_after is None or not count:
+        return None
+    return round((busy_after - busy_before) * 1000 / count, 3)
+
+
+@dataclass
+class TransferRun:
+    workers: int
+    transfers: int
+    seconds: float
+    latencies_ms: list[float]
+    errors: list[str]
+    windows_ms: list[float]  # how long each transfer held its ledger rows: lock granted to commit
+    cpu_ms_per_transfer: float | None = None  # machine-wide CPU time per transfer
+
+    @property
+    def per_second(self) -> float:
+        return self.transfers / self.seconds if self.seconds else 0.0
+
+
+@contextmanager
+def _lock_windows(into: list[float]):
+    """Time each posting's hold on its ledger rows, from `lock_in_order` returning (the rows are
+    ours) to the end of the commit (an on_commit callback): the window in which every other
+    transfer of the platform waits."""
+    original = ledger.lock_in_order
+
+    def timed(*accounts):
+        rows = original(*accounts)
+        granted = time.perf_counter()
+        transaction.on_commit(lambda: into.append((time.perf_counter() - granted) * 1000))
+        return rows
+
+    ledger.lock_in_order = timed
+    try:
+        yield
+    finally:
+        ledger.lock_in_order = original
+
+
+def transfer_pool(data: Dataset, size: int) -> list[int]:
+    """Connections that may receive USD transfers: active, enabled, in the US."""
+    return list(
+        Connection.objects.filter(
+            platform_id=data.platform_id,
+            livemode=LIVEMODE,
+            lifecycle_state="active",
+            status="enabled",
+            account__country="US",
+            capabilities__name="transfers",
+            capabilities__status="active",
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:size]
+    )
+
+
+def fund_platform(data: Dataset, amount_per_transfer: int, transfers: int) -> None:
+    """Top the platform balance up through the real services (live top-ups settle later, so
+    settle them now), enough for `transfers` transfers."""
+    actor = _actor(data)
+    need = amount_per_transfer * transfers
+    largest = 100_000_000 * 100
+    while need > 0:
+        topup = money_services.add_to_balance(
+            actor=actor,
+            amount=min(need, largest),
+            currency="usd",
+            livemode=LIVEMODE,
+            idempotency_key=f"bench-topup-{uuid.uuid4().hex}",
+            description="Bench funding",
+        )
+        if topup.status == TopUp.Status.PENDING:
+            money_services.settle_topup(topup_id=topup.pk)
+        need -= largest
+
+
+def _actor(data: Dataset) -> Membership:
+    return (
+        Membership.objects.select_related("platform", "user")
+        .prefetch_related("roles")
+        .get(user_id=data.admin_user_id, platform_id=data.platform_id)
+    )
+
+
+def transfer_loop(data: Dataset, connection_ids: list[int], seconds: float, run: str, start) -> tuple:
+    """One worker: its own database connection, transfers to its own accounts, all from the one
+    platform balance (the hot row)."""
+    try:
+        actor = _actor(data)
+        targets = list(
+            Connection.objects.filter(pk__in=connection_ids)
+            .select_related("account")
+            .prefetch_related("capabilities", "account__external_accounts")
+        )
+        rng = random.Random(run)
+        start()
+        latencies, errors, windows, count = [], [], [], 0
+        began = time.perf_counter()
+        stop = began + seconds
+        with _lock_windows(windows):
+            while (now := time.perf_counter()) < stop:
+                target = targets[count % len(targets)]
+                try:
+                    money_services.create_transfer(
+                        actor=actor,
+                        connection=target,
+                        amount=rng.randint(1, 99),
+                        currency="usd",
+                        idempotency_key=f"bench-{run}-{count}",
+                        description="Bench transfer",
+                    )
+                except Exception as error:  # reported, and fails the figure
+                    errors.append(f"{type(error).__name__}: {error}")
+                    if len(errors) > 20:
+                        break
+                else:
+                    count += 1
+                latencies.append((time.perf_counter() - now) * 1000)
+        return count, time.perf_counter() - began, latencies, errors, windows
+    finally:
+        connections.close_all()
+
+
+def transfers(
+    data: Dataset, workers: int, seconds: float, pool: list[int], *, mode: str = "process"
+) -> TransferRun:
+    """`workers` workers posting transfers for `seconds`, each with its own connection and its
+    own slice of `pool`; processes by default (the GIL would serialise threads' Python).
+
+    Processes are spawned, not forked: a fresh interpreter inherits no database connection, thread
+    or event loop from this one (a forked child can: under the test suite, after the browser
+    tests, two children wrote to one inherited socket)."""
+    slices = [pool[n::workers] for n in range(workers)]
+    run = uuid.uuid4().hex[:10]
+    outcomes = []
+    busy = cpu_busy_seconds()
+    if mode == "thread":
+        barrier = threading.Barrier(workers)
+        lock = threading.Lock()
+
+        def work(n):
+            result = transfer_loop(data, slices[n], seconds, f"{run}-{n}", barrier.wait)
+            with lock:
+                outcomes.append(result)
+
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(workers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    else:
+        context = multiprocessing.get_context("spawn")
+        barrier = context.Barrier(workers)
+        results = context.Queue()
+        database = settings.DATABASES[db.alias]["NAME"]  # under the tests, the test database
+        processes = [
+            context.Process(
+                target=worker.run,
+                args=(database, data.as_dict(), slices[n], seconds, f"{run}-{n}", barrier, results),
+            )
+            for n in range(workers)
+        ]
+        for process in processes:
+            process.start()
+        try:
+            outcomes = _collect(results, processes, deadline=time.monotonic() + seconds + 180)
+        finally:
+            for process in processes:
+                process.join(timeout=30)
+                if process.is_alive():
+                    process.terminate()
+    count = sum(o[0] for o in outcomes)
+    elapsed = sum(o[1] for o in outcomes) / len(outcomes)
+    latencies = [value for o in outcomes for value in o[2]]
+    errors = [e for o in outcomes for e in o[3]]
+    windows = [value for o in outcomes for value in o[4]]
+    return TransferRun(
+        workers=workers,
+        transfers=count,
+        seconds=elapsed,
+        latencies_ms=latencies,
+        errors=errors,
+        windows_ms=windows,
+        cpu_ms_per_transfer=_cpu_ms_per(busy, count),
+    )
+
+
+def _collect(results, processes, *, deadline: float) -> list:
+    """One result per worker process; fails at once if a worker died without one."""
+    outcomes = []
+    while len(outcomes) < len(processes):
+        try:
+            outcomes.append(results.get(timeout=1))
+        except queue.Empty:
+            if time.monotonic() > deadline:
+                raise BenchError("transfer workers did not finish in time") from None
+            if not any(p.is_alive() for p in processes) and results.empty():
+                raise BenchError("a transfer worker died (its traceback is above)") from None
+    return outcomes
+
+
+# pgbench ---------------------------------------------------------------------------------------
+
+
+def pgbench_available() -> str | None:
+    return shutil.which("pgbench") or ("/usr/bin/pgbench" if os.path.exists("/usr/bin/pgbench") else None)
+
+
+def _server() -> dict:
+    conf = settings.DATABASES["default"]
+    return {
+        "host": conf.get("HOST") or "127.0.0.1",
+        "port": str(conf.get("PORT") or 5432),
+        "user": conf.get("USER") or "postgres",
+        "password": conf.get("PASSWORD") or "",
+    }
+
+
+def _admin_execute(statement: str) -> None:
+    server = _server()
+    with psycopg.connect(
+        host=server["host"],
+        port=server["port"],
+        user=server["user"],
+        password=server["password"] or None,
+        dbname="postgres",
+        autocommit=True,
+    ) as conn:
+        conn.execute(statement)
+
+
+def pgbench(clients: list[int], seconds: float, *, database: str, scale: int = 1) -> dict[int, dict]:
+    """TPC-B-like transactions per second at each client count (and the machine's CPU time per
+    transaction), on a scratch database created and dropped here. At scale 1 every transaction
+    updates the one branch row: the same hot-row shape as one platform balance."""
+    binary = pgbench_available()
+    if binary is None:
+        raise BenchError("pgbench is not installed")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", database):
+        raise BenchError(f"not a plain database name: {database}")
+    server = _server()
+    env = {**os.environ, "PGPASSWORD": server["password"]} if server["password"] else dict(os.environ)
+    base = [binary, "-h", server["host"], "-p", server["port"], "-U", server["user"]]
+    _admin_execute(f"DROP DATABASE IF EXISTS {database}")
+    _admin_execute(f"CREATE DATABASE {database}")
+    try:
+        subprocess.run(
+            [*base, "-i", "-q", "-s", str(scale), database],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        rates = {}
+        for count in clients:
+            threads = min(count, os.cpu_count() or 1)
+            # Vacuum first (pgbench's default), then time only the run.
+            subprocess.run([*base, "-c", "1", "-t", "1", database], env=env, check=True, capture_output=True)
+            busy = cpu_busy_seconds()
+            done = subprocess.run(
+                [
+                    *base,
+                    "-n",
+                    "-c",
+                    str(count),
+                    "-j",
+                    str(threads),
+                    "-T",
+                    str(max(1, round(seconds))),
+                    database,
+                ],
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            found = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", done.stdout)
+            processed = re.search(r"number of transactions actually processed: (\d+)", done.stdout)
+            if found is None or processed is None:
+                raise BenchError(f"could not read pgbench's output:\n{done.stdout}\n{done.stderr}")
+            rates[count] = {
+                "tps": float(found.group(1)),
+                "cpu_ms_per_transaction": _cpu_ms_per(busy, int(processed.group(1))),
+            }
+        return rates
+    finally:
+        _admin_execute(f"DROP DATABASE IF EXISTS {database}")
+
+
+# Sweeps ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Sweeps:
+    deadline_seconds: float
+    deadline_recomputed: int
+    inactivity_seconds: float
+    held: int
+    released: int
+    update_seconds: float
+    updated_rows: int
+
+
+def sweeps(data: Dataset) -> Sweeps:
+    """The deadline sweep and the inactivity sweep as Celery beat runs them (over every
+    connection), then one plain UPDATE writing every visible connection of the platform: the
+    least the database itself needs to go over the same rows once."""
+    now = timezone.now()
+    started = time.perf_counter()
+    recomputed = requirement_services.deadline_sweep(now=now)
+    deadline_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    held, released = requirement_services.hold_inactive_verifications(now=now)
+    inactivity_seconds = time.perf_counter() - started
+    with db.cursor() as cursor:
+        started = time.perf_counter()
+        cursor.execute(
+            "UPDATE accounts_connection SET updated_at = updated_at "
+            "WHERE platform_id = %s AND livemode = %s AND lifecycle_state = ANY(%s)",
+            [data.platform_id, LIVEMODE, list(Connection.VISIBLE_STATES)],
+        )
+        updated = cursor.rowcount
+        update_seconds = time.perf_counter() - started
+        # The UPDATE left a dead version of every row: clean up for the next run (untimed).
+        cursor.execute("VACUUM (ANALYZE) accounts_connection")
+    return Sweeps(deadline_seconds, recomputed, inactivity_seconds, held, released, update_seconds, updated)

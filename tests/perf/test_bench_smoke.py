@@ -1,0 +1,64 @@
+"""The benchmark of issue 9, end to end on 1 000 accounts, so that it cannot rot: `make bench`
+itself (a million accounts, minutes) is not part of the suite."""
+
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from platform_console.bench import figures
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+FIGURES = {
+    "list.first_page",
+    "list.deep_page",
+    "search.name",
+    "search.email",
+    "search.id",
+    "search.metadata",
+    "details",
+    "admin.changelist",
+    "transfers.1",
+    "transfers.2",
+    "sweep.deadline",
+    "sweep.inactivity",
+}
+
+
+def test_the_bench_loads_a_thousand_accounts_and_reports_every_figure(tmp_path):
+    results = tmp_path / "bench.json"
+    out = io.StringIO()
+    call_command(
+        "bench",
+        accounts=1000,
+        requests=3,
+        seconds=0.5,
+        workers="1,2",
+        json_path=str(results),
+        skip_pgbench=figures.pgbench_available() is None,
+        pgbench_db="console_pgbench_smoke",
+        stdout=out,
+    )
+
+    report = json.loads(results.read_text())
+    by_key = {figure["key"]: figure for figure in report["figures"]}
+    assert FIGURES <= by_key.keys()
+    assert report["accounts"] == 1000
+    assert by_key["list.first_page"]["data"]["n"] == 3
+    assert by_key["transfers.2"]["data"]["transfers"] > 0
+    # The details page reads in a fixed number of queries: 5 persons cost what 1 does.
+    details = by_key["details"]["data"]
+    assert details["queries"] == details["queries_plain_account"] > 0
+    assert "Connected accounts, first page" in out.getvalue()
+
+
+def test_the_bench_refuses_a_database_with_other_platforms(platform):
+    with pytest.raises(CommandError, match="database of its own"):
+        call_command("bench", accounts=100, stdout=io.StringIO())
+
+
+def test_reusing_needs_a_loaded_data_set():
+    with pytest.raises(CommandError, match="run without --reuse"):
+        call_command("bench", accounts=100, reuse=True, stdout=io.StringIO())
