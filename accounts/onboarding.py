@@ -178,7 +178,7 @@ def step_paths(step: str, paths: set[str]) -> set[str]:
     return {p for p in paths if p.startswith(prefixes) or p in prefixes}
 
 
-def first_incomplete_step(connection: Connection, *, hosted: bool = True) -> str:
+def first_incomplete_step(connection: Connection) -> str:
     missing = missing_paths(connection)
     for slug in step_slugs(connection.account):
         if slug == "review":

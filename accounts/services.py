@@ -518,14 +518,3 @@ def submit_onboarding_for_account(*, actor: Membership, connection: Connection, 
                  request_meta=request_meta)
     account_changed(connection)
     return connection
-
-
-@transaction.atomic
-def refresh_statuses(connection_ids: list[int]) -> int:
-    """Recompute several badges (used by sweeps); returns how many changed."""
-    changed = 0
-    for connection in Connection.objects.filter(pk__in=connection_ids):
-        before = connection.status
-        if refresh_status(connection) != before:
-            changed += 1
-    return changed

@@ -219,8 +219,7 @@ def evaluate(facts: Facts, rules: RuleSet, now: datetime) -> Evaluation:
         )
         due_now = bool(stages & {"C", "P"}) or promoted
         if pending and not failed:
-            items.append(Item(path=path, capabilities=frozenset(entry["capabilities"]), pending_verification=True,
-                              eventually_due=False))
+            items.append(Item(path=path, capabilities=frozenset(entry["capabilities"]), pending_verification=True))
             continue
         deadline = first_due = None
         past_due = False
