@@ -64,17 +64,28 @@ def _result_of(row: IdempotencyKey, operation: str, digest: str) -> Model:
     return model.objects.get(public_id=row.result_id)
 
 
+def checked_key(key: str) -> str:
+    key = (key or "").strip()
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise IdempotencyConflict(
+            "This request has no valid idempotency key. Close the dialog and start again."
+        )
+    return key
+
+
+def replayed(*, platform: Platform, key: str, operation: str, digest: str) -> Model:
+    """The result of the committed request that used `key` (an operation that claimed its key
+    in SQL and found it taken). Raises IdempotencyConflict as `claim` does."""
+    return _result_of(IdempotencyKey.objects.get(platform=platform, key=key), operation, digest)
+
+
 def claim(*, platform: Platform, key: str, operation: str, params: dict[str, Any]) -> Claim:
     """Claim `key` for this operation, or return the result of the request that already used it.
 
     Raises IdempotencyConflict when the key was used with other parameters or another operation.
     Must run inside the operation's transaction, before any ledger row is locked.
     """
-    key = (key or "").strip()
-    if not key or len(key) > MAX_KEY_LENGTH:
-        raise IdempotencyConflict(
-            "This request has no valid idempotency key. Close the dialog and start again."
-        )
+    key = checked_key(key)
     digest = params_hash(operation, params)
     existing = IdempotencyKey.objects.filter(platform=platform, key=key).first()
     if existing is not None:

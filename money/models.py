@@ -94,8 +94,14 @@ class Posting(models.Model):
         PAYOUT_FAILURE = "payout_failure", "Payout failed"
         ACCOUNT_DEBIT = "account_debit", "Account debit"
 
-    public_id = PublicIdField(prefix="txn_")
-    platform = models.ForeignKey("platform_console.Platform", on_delete=models.PROTECT, related_name="+")
+    # Not indexed: nothing looks a posting up by its id, and a unique index of random values costs
+    # every posting a random index page (and a full-page image of it after each checkpoint). 143
+    # random bits keep the ids distinct.
+    public_id = PublicIdField(prefix="txn_", unique=False)
+    # Indexed by posting_recent, which leads with it.
+    platform = models.ForeignKey(
+        "platform_console.Platform", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     livemode = models.BooleanField()
     kind = models.CharField(max_length=20, choices=Kind)
     description = models.CharField(max_length=200, blank=True)
@@ -128,9 +134,16 @@ class Entry(models.Model):
         STRIPE_FEE = "stripe_fee", "Fee"
         SETTLEMENT = "settlement", "Pending to available"
 
-    platform = models.ForeignKey("platform_console.Platform", on_delete=models.PROTECT, related_name="+")
+    # Not indexed: entries are read by ledger account (entry_statement) or posting, and a money
+    # operation writes every index of its rows. check_ledger, which filters by platform, scans.
+    platform = models.ForeignKey(
+        "platform_console.Platform", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     posting = models.ForeignKey(Posting, on_delete=models.PROTECT, related_name="entries")
-    ledger_account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="entries")
+    # Indexed by entry_statement, which leads with it.
+    ledger_account = models.ForeignKey(
+        LedgerAccount, on_delete=models.PROTECT, related_name="entries", db_index=False
+    )
     kind = models.CharField(max_length=20, choices=Kind)
     # Signed minor units of `currency`: positive adds to the ledger account's balance.
     amount = models.BigIntegerField()
@@ -195,13 +208,20 @@ class Transfer(models.Model):
     """Platform available balance -> a connected account's balance (`tr_`)."""
 
     public_id = PublicIdField(prefix="tr_")
-    platform = models.ForeignKey("platform_console.Platform", on_delete=models.PROTECT, related_name="+")
+    # Indexed by transfer_recent, which leads with it (a transfer writes every index of its rows).
+    platform = models.ForeignKey(
+        "platform_console.Platform", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     livemode = models.BooleanField()
-    connection = models.ForeignKey("accounts.Connection", on_delete=models.PROTECT, related_name="transfers")
+    # Indexed by transfer_by_connection, which leads with it.
+    connection = models.ForeignKey(
+        "accounts.Connection", on_delete=models.PROTECT, related_name="transfers", db_index=False
+    )
     amount = models.BigIntegerField()  # minor units of `currency`
     currency = models.CharField(max_length=3)
     description = models.CharField(max_length=200, blank=True)
-    posting = models.ForeignKey(Posting, on_delete=models.PROTECT, related_name="+")
+    # Not indexed: nothing looks a transfer up by its posting (postings are never deleted).
+    posting = models.ForeignKey(Posting, on_delete=models.PROTECT, related_name="+", db_index=False)
     created_by = models.ForeignKey(
         "platform_console.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -360,7 +380,10 @@ class IdempotencyKey(models.Model):
     """A money request already made. The unique (platform, key) decides races: the loser's
     insert fails and it returns the winner's result instead of moving money twice."""
 
-    platform = models.ForeignKey("platform_console.Platform", on_delete=models.CASCADE, related_name="+")
+    # Indexed by idempotency_key_unique (platform, key).
+    platform = models.ForeignKey(
+        "platform_console.Platform", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     key = models.CharField(max_length=255)
     operation = models.CharField(max_length=40)  # e.g. "transfer.create"
     # SHA-256 of the canonical JSON of the parameters: the same key with other parameters is refused.

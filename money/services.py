@@ -12,7 +12,9 @@
 
 Transfers write everything else before they lock their ledger accounts, so the platform's
 balance row, which every transfer of the platform needs, is held only for the check, one UPDATE
-and the commit (see `money.ledger.record`).
+and the commit (see `money.ledger.record`). On PostgreSQL a transfer that stops at the account's
+balance is written by one call of a database function instead (`money.transfer_sql`): the same
+rows, in the same order, in one round trip.
 
 Refusals raise a MoneyError subclass with a sentence for the operator; the transaction then rolls
 back, so nothing moved and the idempotency key stays free.
@@ -23,6 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts import payout_schedule
@@ -33,7 +36,7 @@ from platform_console.ids import new_public_id
 from platform_console.models import Membership
 
 from . import currency as currencies
-from . import idempotency, ledger, magic, rules
+from . import idempotency, ledger, magic, rules, transfer_sql
 from .errors import (
     AccountNotEligible,
     DestinationNotEligible,
@@ -75,19 +78,38 @@ def _check_tenant(actor: Membership, connection: Connection) -> None:
         raise OperationNotPermitted("This account is not connected to your platform.")
 
 
-TOUCH_SQL = f"UPDATE {Connection._meta.db_table} SET last_activity_at = %s WHERE id = %s"
+# Activity is kept to the minute: an operation within a minute of the recorded activity leaves the
+# row alone (an UPDATE of last_activity_at writes every one of the table's indexes).
+ACTIVITY_RESOLUTION = timedelta(minutes=1)
+TOUCH_SQL = (
+    f"UPDATE {Connection._meta.db_table} SET last_activity_at = %s "
+    "WHERE id = %s AND (last_activity_at IS NULL OR last_activity_at < %s) RETURNING id"
+)
+LOCK_CONNECTION_SQL = f"SELECT id FROM {Connection._meta.db_table} WHERE id = %s FOR NO KEY UPDATE"
 
 
 def _touch(connection: Connection, now: datetime) -> None:
     """Transfers, payouts and debits are activity (domain.md §7.4, inactivity hold). Locks the
-    connection's row: call it before `ledger.lock_in_order` (the lock order of every money
-    operation). Prepared on PostgreSQL: planning an UPDATE of this many-indexed table costs more
-    than running it."""
+    connection's row, touched or not: call it before `ledger.lock_in_order` (the lock order of
+    every money operation). Prepared on PostgreSQL: planning an UPDATE of this many-indexed table
+    costs more than running it."""
+    before = now - ACTIVITY_RESOLUTION
     if transaction.get_connection().vendor == "postgresql":
-        ledger.run_prepared(TOUCH_SQL, [now, connection.pk])
+        if not ledger.run_prepared(TOUCH_SQL, [now, connection.pk, before]):
+            ledger.run_prepared(LOCK_CONNECTION_SQL, [connection.pk])
     else:
-        Connection.objects.filter(pk=connection.pk).update(last_activity_at=now)
-    connection.last_activity_at = now
+        Connection.objects.filter(
+            Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=before), pk=connection.pk
+        ).update(last_activity_at=now)
+    if connection.last_activity_at is None or connection.last_activity_at < before:
+        connection.last_activity_at = now
+
+
+def _insufficient(available: int, amount: int, currency: str) -> InsufficientFunds:
+    return InsufficientFunds(
+        f"The platform's available balance is {fmt(available, currency)}, which doesn't cover "
+        f"{fmt(amount, currency)}. Add to balance first."
+    )
 
 
 def _standard_arrival(now: datetime) -> date:
@@ -366,6 +388,23 @@ def create_transfer(
             raise refusal
         method, outcome = plan_payout(connection, send_to, currency)
     platform = actor.platform
+    description = description.strip()
+    now = now or timezone.now()
+    if send_to is None and transfer_sql.available():
+        return transfer_sql.post_transfer(
+            actor=actor,
+            platform=platform,
+            connection=connection,
+            amount=amount,
+            currency=currency,
+            idempotency_key=idempotency_key,
+            params=_transfer_params(connection, amount, currency, description, send_to),
+            description=description,
+            request_meta=request_meta,
+            now=now,
+            activity_before=now - ACTIVITY_RESOLUTION,
+            insufficient=lambda available: _insufficient(available, amount, currency),
+        )
     found = ledger.find_accounts(
         platform=platform,
         livemode=connection.livemode,
@@ -386,14 +425,26 @@ def create_transfer(
         amount=amount,
         currency=currency,
         idempotency_key=idempotency_key,
-        description=description.strip(),
+        description=description,
         send_to=send_to,
         method=method,
         outcome=outcome,
         accounts=accounts,
         request_meta=request_meta,
-        now=now or timezone.now(),
+        now=now,
     )
+
+
+def _transfer_params(connection, amount, currency, description, send_to) -> dict:
+    """What an idempotency key of a transfer stands for."""
+    return {
+        "connection": connection.public_id,
+        "livemode": connection.livemode,
+        "amount": amount,
+        "currency": currency,
+        "description": description,
+        "send_to": send_to.public_id if send_to else "",
+    }
 
 
 @transaction.atomic(durable=True)
@@ -413,14 +464,7 @@ def _create_transfer(
     request_meta,
     now,
 ) -> Transfer:
-    params = {
-        "connection": connection.public_id,
-        "livemode": connection.livemode,
-        "amount": amount,
-        "currency": currency,
-        "description": description,
-        "send_to": send_to.public_id if send_to else "",
-    }
+    params = _transfer_params(connection, amount, currency, description, send_to)
     ledger.check_constraints_on_write()
     claimed = idempotency.claim(
         platform=platform, key=idempotency_key, operation="transfer.create", params=params
@@ -516,12 +560,8 @@ def _create_transfer(
         )
     _touch(connection, now)
     locked = ledger.lock_in_order(*{line.account.pk: line.account for line in draft.lines}.values())
-    available = locked[source.pk].balance
-    if available < amount:
-        raise InsufficientFunds(
-            f"The platform's available balance is {fmt(available, currency)}, which doesn't cover "
-            f"{fmt(amount, currency)}. Add to balance first."
-        )
+    if locked[source.pk].balance < amount:
+        raise _insufficient(locked[source.pk].balance, amount, currency)
     ledger.apply(recorded, locked)
     return transfer
 
@@ -770,13 +810,16 @@ def process_payouts(*, now: datetime | None = None) -> dict[str, int]:
 
 # Scheduled payouts ---------------------------------------------------------------------------
 
+
 def is_payout_day(connection: Connection, on_date: date) -> bool:
     return payout_schedule.is_payout_day(payout_schedule.Schedule.of(connection), on_date)
 
 
 def delay_days(connection: Connection) -> int:
     """Days funds stay in the balance before the schedule pays them out; never below the minimum."""
-    return payout_schedule.effective_delay_days(payout_schedule.Schedule.of(connection), connection.account.country)
+    return payout_schedule.effective_delay_days(
+        payout_schedule.Schedule.of(connection), connection.account.country
+    )
 
 
 def default_destination(connection: Connection, currency: str) -> ExternalAccount | None:

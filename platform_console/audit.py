@@ -7,7 +7,7 @@ from django.db.models import Model
 from .models import AuditEvent, Membership, Platform
 
 
-def record_audit(
+def audit_fields(
     *,
     actor: Membership | None,
     action: str,
@@ -19,22 +19,33 @@ def record_audit(
     after: dict[str, Any] | None = None,
     request_meta: dict[str, Any] | None = None,
     actor_label: str = "",
-) -> AuditEvent:
-    """Write one immutable audit event. `actor=None` means the system (tasks) or provider staff."""
+    object_type: str = "",
+    object_id: str = "",
+) -> dict[str, Any]:
+    """The columns of one audit event. `obj`, or `object_type` and `object_id` for an object that
+    is written in the same statement as its event (money.transfer_sql)."""
     meta = request_meta or {}
     platform = platform or actor.platform  # type: ignore[union-attr]
-    return AuditEvent.objects.create(
-        platform=platform,
-        actor=actor,
-        actor_label=actor_label or (actor.user.email if actor else "system"),
-        action=action,
-        object_type=obj._meta.model_name if obj is not None else "",
-        object_id=getattr(obj, "public_id", "") if obj is not None else "",
-        account_public_id=account_public_id,
-        livemode=livemode,
-        before=before or {},
-        after=after or {},
-        view_as_account=meta.get("view_as_account", ""),
-        ip=meta.get("ip"),
-        request_id=meta.get("request_id", ""),
-    )
+    if obj is not None:
+        object_type, object_id = obj._meta.model_name, getattr(obj, "public_id", "")
+    return {
+        "platform": platform,
+        "actor": actor,
+        "actor_label": actor_label or (actor.user.email if actor else "system"),
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "account_public_id": account_public_id,
+        "livemode": livemode,
+        "before": before or {},
+        "after": after or {},
+        "view_as_account": meta.get("view_as_account", ""),
+        "ip": meta.get("ip"),
+        "request_id": meta.get("request_id", ""),
+    }
+
+
+def record_audit(**kwargs: Any) -> AuditEvent:
+    """Write one immutable audit event. `actor=None` means the system (tasks) or provider staff.
+    Takes the arguments of `audit_fields`."""
+    return AuditEvent.objects.create(**audit_fields(**kwargs))

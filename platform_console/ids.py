@@ -32,7 +32,8 @@ def matches_prefix(value: str, prefix: str) -> bool:
 
 
 class PublicIdField(models.CharField):
-    """A unique, indexed, prefixed public id filled in when the row is created."""
+    """A prefixed public id filled in when the row is created: unique, and so indexed, unless the
+    model passes unique=False (ids nothing looks up, on rows written by the million)."""
 
     def __init__(self, *args, prefix: str = "", **kwargs):
         self.prefix = prefix
@@ -46,6 +47,8 @@ class PublicIdField(models.CharField):
         name, path, args, kwargs = super().deconstruct()
         kwargs["prefix"] = self.prefix
         kwargs.pop("default", None)
+        if not self._unique:
+            kwargs["unique"] = False  # left out, __init__ would make the field unique again
         return name, path, args, kwargs
 
     def pre_save(self, model_instance, add):

@@ -18,6 +18,7 @@ import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Self
 
 import psycopg
 from django.conf import settings
@@ -28,7 +29,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Connection
-from money import ledger
+from money import ledger, transfer_sql
 from money import services as money_services
 from money.models import TopUp
 from platform_console.models import Membership, User
@@ -231,22 +232,32 @@ class TransferRun:
 
 @contextmanager
 def _lock_windows(into: list[float]):
-    """Time each posting's hold on its ledger rows, from `lock_in_order` returning (the rows are
-    ours) to the end of the commit (an on_commit callback): the window in which every other
-    transfer of the platform waits."""
-    original = ledger.lock_in_order
+    """Time each posting's hold on its ledger rows, from the lock being granted (the rows are ours)
+    to the end of the commit (an on_commit callback): the window in which every other transfer
+    of the platform waits. On PostgreSQL a plain transfer locks, and usually commits, inside one
+    call (money.transfer_sql), which reports both moments from the server's clock."""
+    original_lock, original_call = ledger.lock_in_order, transfer_sql.call
 
-    def timed(*accounts):
-        rows = original(*accounts)
+    def timed_lock(*accounts):
+        rows = original_lock(*accounts)
         granted = time.perf_counter()
         transaction.on_commit(lambda: into.append((time.perf_counter() - granted) * 1000))
         return rows
 
-    ledger.lock_in_order = timed
+    def timed_call(params):
+        row = original_call(params)
+        locked_at, committed_at = row[-2], row[-1]
+        if committed_at is not None:  # committed on the server
+            into.append((committed_at - locked_at).total_seconds() * 1000)
+        elif locked_at is not None:
+            transaction.on_commit(lambda: into.append((time.time() - locked_at.timestamp()) * 1000))
+        return row
+
+    ledger.lock_in_order, transfer_sql.call = timed_lock, timed_call
     try:
         yield
     finally:
-        ledger.lock_in_order = original
+        ledger.lock_in_order, transfer_sql.call = original_lock, original_call
 
 
 def transfer_pool(data: Dataset, size: int) -> list[int]:
@@ -441,62 +452,69 @@ def _admin_execute(statement: str) -> None:
         conn.execute(statement)
 
 
-def pgbench(clients: list[int], seconds: float, *, database: str, scale: int = 1) -> dict[int, dict]:
-    """TPC-B-like transactions per second at each client count (and the machine's CPU time per
-    transaction), on a scratch database created and dropped here. At scale 1 every transaction
-    updates the one branch row: the same hot-row shape as one platform balance."""
-    binary = pgbench_available()
-    if binary is None:
-        raise BenchError("pgbench is not installed")
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", database):
-        raise BenchError(f"not a plain database name: {database}")
-    server = _server()
-    env = {**os.environ, "PGPASSWORD": server["password"]} if server["password"] else dict(os.environ)
-    base = [binary, "-h", server["host"], "-p", server["port"], "-U", server["user"]]
-    _admin_execute(f"DROP DATABASE IF EXISTS {database}")
-    _admin_execute(f"CREATE DATABASE {database}")
+def checkpoint() -> bool:
+    """CHECKPOINT, so that a measured run starts with no checkpoint of earlier work (the load, the
+    last run) writing beside it; every transfer run and every pgbench run starts this way. False
+    when the bench's database user may not (it then measures without)."""
     try:
-        subprocess.run(
-            [*base, "-i", "-q", "-s", str(scale), database],
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
+        _admin_execute("CHECKPOINT")
+    except psycopg.Error:
+        return False
+    return True
+
+
+class PgBench:
+    """pgbench on a scratch database, created (scale 1: one branch row, the same hot-row shape as
+    one platform balance) on entering and dropped on leaving; `run` measures TPC-B-like
+    transactions per second at one client count, and the machine's CPU time per transaction,
+    after a vacuum, a CHECKPOINT and `warm` seconds at that client count (as the transfers are
+    measured)."""
+
+    def __init__(self, database: str, scale: int = 1):
+        binary = pgbench_available()
+        if binary is None:
+            raise BenchError("pgbench is not installed")
+        if not re.fullmatch(r"[a-z_][a-z0-9_]*", database):
+            raise BenchError(f"not a plain database name: {database}")
+        server = _server()
+        self.database, self.scale = database, scale
+        self.env = {**os.environ, "PGPASSWORD": server["password"]} if server["password"] else dict(os.environ)
+        self.base = [binary, "-h", server["host"], "-p", server["port"], "-U", server["user"]]
+
+    def __enter__(self) -> Self:
+        _admin_execute(f"DROP DATABASE IF EXISTS {self.database}")
+        _admin_execute(f"CREATE DATABASE {self.database}")
+        try:
+            self._pgbench("-i", "-q", "-s", str(self.scale))
+        except BaseException:
+            _admin_execute(f"DROP DATABASE IF EXISTS {self.database}")
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _admin_execute(f"DROP DATABASE IF EXISTS {self.database}")
+
+    def _pgbench(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [*self.base, *args, self.database], env=self.env, check=True, capture_output=True, text=True
         )
-        rates = {}
-        for count in clients:
-            threads = min(count, os.cpu_count() or 1)
-            # Vacuum first (pgbench's default), then time only the run.
-            subprocess.run([*base, "-c", "1", "-t", "1", database], env=env, check=True, capture_output=True)
-            busy = cpu_busy_seconds()
-            done = subprocess.run(
-                [
-                    *base,
-                    "-n",
-                    "-c",
-                    str(count),
-                    "-j",
-                    str(threads),
-                    "-T",
-                    str(max(1, round(seconds))),
-                    database,
-                ],
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            found = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", done.stdout)
-            processed = re.search(r"number of transactions actually processed: (\d+)", done.stdout)
-            if found is None or processed is None:
-                raise BenchError(f"could not read pgbench's output:\n{done.stdout}\n{done.stderr}")
-            rates[count] = {
-                "tps": float(found.group(1)),
-                "cpu_ms_per_transaction": _cpu_ms_per(busy, int(processed.group(1))),
-            }
-        return rates
-    finally:
-        _admin_execute(f"DROP DATABASE IF EXISTS {database}")
+
+    def run(self, clients: int, seconds: float, warm: float = 0) -> dict:
+        self._pgbench("-c", "1", "-t", "1")  # vacuum first (pgbench's default), then time only the run
+        checkpoint()
+        threads = min(clients, os.cpu_count() or 1)
+        if warm:
+            self._pgbench("-n", "-c", str(clients), "-j", str(threads), "-T", str(max(1, round(warm))))
+        busy = cpu_busy_seconds()
+        done = self._pgbench("-n", "-c", str(clients), "-j", str(threads), "-T", str(max(1, round(seconds))))
+        found = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", done.stdout)
+        processed = re.search(r"number of transactions actually processed: (\d+)", done.stdout)
+        if found is None or processed is None:
+            raise BenchError(f"could not read pgbench's output:\n{done.stdout}\n{done.stderr}")
+        return {
+            "tps": float(found.group(1)),
+            "cpu_ms_per_transaction": _cpu_ms_per(busy, int(processed.group(1))),
+        }
 
 
 # Sweeps ----------------------------------------------------------------------------------------

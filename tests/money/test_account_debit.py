@@ -2,10 +2,12 @@
 consent, within one region, in the account's default currency, never more than its available
 balance, with the fee paid by the platform and booked to fee revenue."""
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
-from accounts.models import Account
+from accounts.models import Account, Connection
 from money import rules, services
 from money.errors import (
     AccountNotEligible,
@@ -207,6 +209,8 @@ def test_the_same_key_with_another_amount_is_refused(funded, admin, stocked):
 
 
 def test_it_records_activity_and_an_audit_event(funded, admin, stocked):
+    # Funding the account was activity too; activity is kept to the minute.
+    Connection.objects.filter(pk=stocked.pk).update(last_activity_at=timezone.now() - timedelta(days=2))
     debit = pull(admin, stocked)
     stocked.refresh_from_db()
     assert stocked.last_activity_at == debit.created_at

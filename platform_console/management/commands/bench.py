@@ -4,6 +4,7 @@ runs it against postgres://postgres@127.0.0.1:5432/console_bench unless DATABASE
 otherwise. The figures and what they mean are in platform_console/bench/ and the README's
 Performance section."""
 
+import contextlib
 import os
 import platform as host
 import time
@@ -310,21 +311,30 @@ class Command(BaseCommand):
         figures.fund_platform(
             data, amount_per_transfer=99, transfers=int(5000 * seconds * (len(workers) + 1))
         )
-        if seconds >= 2:  # warm-up: caches, and each target's ledger account is created on first use
-            figures.transfers(data, max(workers), 2.0, pool, mode=options["worker_mode"])
-        runs = {}
-        for count in workers:
-            run = figures.transfers(data, count, seconds, pool, mode=options["worker_mode"])
-            if run.errors:
-                raise CommandError(f"Transfers failed at {count} workers: {run.errors[:3]}")
-            runs[count] = run
-            self._say(f"  {count} workers: {run.per_second:,.0f} transfers/s")
-        ceiling = {}
-        if not options["skip_pgbench"]:
-            self._say("pgbench (TPC-B-like, scale 1)…")
-            ceiling = figures.pgbench(workers, seconds, database=options["pgbench_db"])
-            for count, result in ceiling.items():
-                self._say(f"  {count} clients: {result['tps']:,.0f} tps")
+        # Each worker count beside pgbench at the same client count, one after the other, each run
+        # after a CHECKPOINT and a warm-up at the same concurrency: the two share the machine's
+        # conditions of the moment, and neither pays alone for the full-page images that follow
+        # a checkpoint (or for first uses: a target's ledger account is created on its first
+        # transfer).
+        warm = 2.0 if seconds >= 2 else 0
+        runs, ceiling = {}, {}
+        with contextlib.ExitStack() as stack:
+            pgbench = None
+            if not options["skip_pgbench"]:
+                pgbench = stack.enter_context(figures.PgBench(options["pgbench_db"]))
+            for count in workers:
+                figures.checkpoint()
+                if warm:
+                    figures.transfers(data, count, warm, pool, mode=options["worker_mode"])
+                run = figures.transfers(data, count, seconds, pool, mode=options["worker_mode"])
+                if run.errors:
+                    raise CommandError(f"Transfers failed at {count} workers: {run.errors[:3]}")
+                runs[count] = run
+                line = f"  {count} workers: {run.per_second:,.0f} transfers/s"
+                if pgbench is not None:
+                    ceiling[count] = pgbench.run(count, seconds, warm=warm)
+                    line += f"; pgbench (TPC-B-like, scale 1), {count} clients: {ceiling[count]['tps']:,.0f} tps"
+                self._say(line)
         for count, run in runs.items():
             latency = Latency(run.latencies_ms)
             window = Latency(run.windows_ms)

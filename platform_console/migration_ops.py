@@ -1,0 +1,37 @@
+"""Migration operations shared by apps. Kept stable: applied migrations import them."""
+
+from django.db import migrations
+
+
+def drop_indexes(indexes: list[tuple[str, str, str]], uniques: list[tuple[str, str, str]] = ()):
+    """Drop `indexes` ((table, index, column definition)) with DROP INDEX CONCURRENTLY and the
+    unique constraints `uniques` ((table, constraint, column)) on PostgreSQL, without rewriting
+    anything else: the migration pairs this with the AlterFields as state only
+    (SeparateDatabaseAndState), because altering a foreign key's db_index drops and re-adds the
+    constraint, which re-checks every row under an exclusive lock. Needs `atomic = False` on the
+    migration. Other databases (the SQLite demo) keep the indexes: harmless there.
+    """
+
+    def forwards(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        quote = schema_editor.quote_name
+        for table, name, _column in uniques:
+            schema_editor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT IF EXISTS {quote(name)}")
+        for _table, name, _definition in indexes:
+            schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {quote(name)}")
+
+    def backwards(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        quote = schema_editor.quote_name
+        for table, name, definition in indexes:
+            schema_editor.execute(
+                f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {quote(name)} ON {quote(table)} ({definition})"
+            )
+        for table, name, column in uniques:
+            schema_editor.execute(
+                f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} UNIQUE ({quote(column)})"
+            )
+
+    return migrations.RunPython(forwards, backwards, elidable=False)
