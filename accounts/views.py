@@ -3,11 +3,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dates import MONTHS_3
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from platform_console import permissions
+from platform_console.countries import country_name
 from platform_console.decorators import operator_required
 from platform_console.middleware import request_meta
 from platform_console.pagination import keyset_page
@@ -43,6 +46,7 @@ def connection_list(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "query": query,
         "page": page,
+        "rows": _list_rows(page, columns),
         "is_filtered": any(filters[k] for k in ("q", "status", "access", "country", "needs")),
         "status_tabs": _status_tabs(request, filters),
         "extra_columns": columns,
@@ -52,6 +56,35 @@ def connection_list(request: HttpRequest) -> HttpResponse:
     if request.htmx and not request.htmx.history_restore_request:
         template += "#results"
     return render(request, template, context)
+
+
+def _list_rows(page, columns: list[hooks.ListColumn]) -> list[dict]:
+    """What each row of the list shows, worked out here rather than by template tags, filters
+    and includes per cell: the list is the page operators open most, and per-row template
+    work was half of its server time (make bench)."""
+    detail_url = reverse("accounts:detail", args=["acct_ID"])
+    rows = []
+    for connection in page:
+        account = connection.account
+        created = timezone.localtime(connection.created_at)
+        day = f"{MONTHS_3[created.month].title()} {created.day}, {created.year}"
+        rows.append(
+            {
+                "url": detail_url.replace("acct_ID", account.public_id),
+                "name": account.display_name,
+                "email": account.email,
+                "public_id": account.public_id,
+                "tone": tone_of(connection.status),
+                "status": connection.get_status_display(),
+                "access": connection.get_dashboard_type_display(),
+                "country": country_name(account.country),
+                "cells": [(column.numeric, column.cell(connection)) for column in columns],
+                "created_iso": created.isoformat(),
+                "created_day": day,
+                "created_title": f"{day}, {created:%H:%M} {created.tzname()}",
+            }
+        )
+    return rows
 
 
 def _status_tabs(request: HttpRequest, filters: dict) -> list[dict]:

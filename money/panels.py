@@ -2,13 +2,14 @@
 MoneyConfig.ready): the Balances panel of Account details and the Connected accounts list column."""
 
 from django.http import HttpRequest
+from django.utils.html import format_html
 
 from accounts import payout_schedule
 from accounts.hooks import ListColumn, Panel
 from accounts.models import Connection
 from platform_console import permissions
 
-from . import rules, selectors
+from . import currency, rules, selectors
 
 RECENT = 5
 
@@ -53,9 +54,23 @@ def account_panel_context(request: HttpRequest, connection: Connection) -> dict:
 
 
 ACCOUNT_PANEL = Panel(slot="money", template="money/_account_panel.html", context=account_panel_context)
+
+
+def balance_cell(connection: Connection) -> str:
+    """The Connected accounts list cell: the account's available balance in its default currency
+    (from selectors.annotate_available_balance)."""
+    amount = connection.money_available
+    tone = " money-zero" if not amount else " money-negative" if amount < 0 else ""
+    return format_html(
+        '<span class="money-amount{}" data-testid="available-balance-cell">{}</span>',
+        tone,
+        currency.format_money(amount, connection.account.default_currency),
+    )
+
+
 BALANCE_COLUMN = ListColumn(
     header="Available balance",
-    template="money/_balance_cell.html",
+    cell=balance_cell,
     annotate=selectors.annotate_available_balance,
     numeric=True,
     permission=permissions.VIEW_BALANCES,
