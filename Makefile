@@ -35,6 +35,7 @@ run: venv
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: venv
+	$(PY) -m ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The benchmark (issue 9; not part of `make test`): loads N connected accounts into a PostgreSQL

@@ -158,12 +158,12 @@ class CreateAccountForm(forms.Form):
 
     def _check_cross_border(self, data) -> None:
         country, capabilities = data.get("country"), data.get("capabilities")
-        if self.platform and country and capabilities and country != self.platform.country:
-            if sorted(capabilities) != ["transfers"]:
-                self.add_error(
-                    "capabilities",
-                    "Accounts in another country than your platform's can only receive transfers: choose Transfers only.",
-                )
+        cross_border = self.platform and country and capabilities and country != self.platform.country
+        if cross_border and sorted(capabilities) != ["transfers"]:
+            self.add_error(
+                "capabilities",
+                "Accounts in another country than your platform's can only receive transfers: choose Transfers only.",
+            )
 
 
 class ProfileForm(forms.ModelForm):

@@ -19,14 +19,28 @@ from .onboarding_forms import ReviewForm
 
 SESSION_KEY = "onboarding_link_id"
 PROBLEMS = {
-    "used": ("This link has already been used", "Onboarding with this link is complete. If you need to change "
-             "something, ask the platform that sent it for a new link."),
-    "expired": ("This link has expired", "Onboarding links work for a limited time. Ask the platform that sent it "
-                "to send you a new link."),
-    "revoked": ("This link has been replaced", "A newer link was sent for this account. Use the latest email, or "
-                "ask the platform to send you a new link."),
-    "invalid": ("This link isn't valid", "Check that you copied the whole link, or ask the platform that sent it "
-                "for a new link."),
+    "used": (
+        "This link has already been used",
+        (
+            "Onboarding with this link is complete. If you need to change something, ask the platform that "
+            "sent it for a new link."
+        ),
+    ),
+    "expired": (
+        "This link has expired",
+        "Onboarding links work for a limited time. Ask the platform that sent it to send you a new link.",
+    ),
+    "revoked": (
+        "This link has been replaced",
+        (
+            "A newer link was sent for this account. Use the latest email, or ask the platform to send you "
+            "a new link."
+        ),
+    ),
+    "invalid": (
+        "This link isn't valid",
+        "Check that you copied the whole link, or ask the platform that sent it for a new link.",
+    ),
 }
 
 

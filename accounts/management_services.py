@@ -56,10 +56,10 @@ def _check_person_rules(actor: Membership, connection: Connection, person: Perso
     if person.pk:
         current = current.exclude(pk=person.pk)
     other = current.first()
-    if data.get("is_representative") and other is not None:
-        if not actor.can(permissions.CHANGE_REPRESENTATIVE):  # Administrators only (domain.md §7.7)
-            raise AccountError(f"{other.full_name or 'Another person'} is the representative. Only an Administrator "
-                               "can make someone else the representative.")
+    # Administrators only (domain.md §7.7)
+    if data.get("is_representative") and other is not None and not actor.can(permissions.CHANGE_REPRESENTATIVE):
+        raise AccountError(f"{other.full_name or 'Another person'} is the representative. Only an Administrator "
+                           "can make someone else the representative.")
     if person.pk and person.is_representative and "is_representative" in data and not data["is_representative"]:
         raise AccountError("An account needs exactly one representative: make another person the representative instead.")
 

@@ -28,7 +28,7 @@ def new_public_id(prefix: str) -> str:
 
 def matches_prefix(value: str, prefix: str) -> bool:
     """True when `value` is shaped like an id of `prefix` (used to reject ids on the wrong route)."""
-    return bool(re.fullmatch(re.escape(prefix) + r"[A-Za-z0-9]{%d}" % ID_LENGTH, value or ""))
+    return bool(re.fullmatch(re.escape(prefix) + rf"[A-Za-z0-9]{{{ID_LENGTH}}}", value or ""))
 
 
 class PublicIdField(models.CharField):

@@ -16,9 +16,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import security
 from .audit import record_audit
-from .middleware import request_meta
 from .decorators import operator_required, public_page
 from .forms import EmailLoginForm
+from .middleware import request_meta
 from .models import SignInAttempt
 
 PENDING = "console_pending_2fa"

@@ -12,7 +12,7 @@ def dispatch_outbox_email(self, email_id: int) -> str:
         return "skipped"  # already sent, given up, or being sent by another worker
     try:
         outbox.send_claimed(email)
-    except Exception as error:  # noqa: BLE001 - any transport error: retry with back-off
+    except Exception as error:  # any transport error: retry with back-off
         if self.request.is_eager:
             return "failed"  # in-process mode: the periodic re-dispatch retries it
         raise self.retry(exc=error, countdown=min(600, 2 ** self.request.retries * 5)) from error

@@ -9,8 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
-
+from django.views.decorators.http import require_http_methods
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import permissions, team
@@ -62,7 +61,7 @@ def team_page(request: HttpRequest) -> HttpResponse:
             form = InviteForm(request.POST)
             if not form.is_valid():
                 return render(request, "platform_console/team.html", _context(request, invite_form=form), status=422)
-            invitation, token = team.invite(actor=request.membership, email=form.cleaned_data["email"],
+            invitation, _token = team.invite(actor=request.membership, email=form.cleaned_data["email"],
                                             role=form.cleaned_data["role"], request_meta=request_meta(request))
             messages.success(request, f"Invitation emailed to {invitation.email}.")
         elif action in ("role", "remove"):

@@ -29,16 +29,20 @@ CASES = [
         (
             "Payout to my bank account is three days late",
             "payouts",
-            "Our payout of $1,240.18 scheduled for Monday still hasn't arrived in our account ending 6789.\n"
-            "The bank says nothing is pending on their side. Can you tell us where it is?",
+            (
+                "Our payout of $1,240.18 scheduled for Monday still hasn't arrived in our account ending 6789.\n"
+                "The bank says nothing is pending on their side. Can you tell us where it is?"
+            ),
             4,
             [
                 (
                     "provider",
                     3,
-                    "Thanks for reaching out. The payout was sent on Monday and returned by the receiving "
-                    "bank with the code account_closed. Could you confirm the account ending 6789 is still "
-                    "open, or add a new bank account?",
+                    (
+                        "Thanks for reaching out. The payout was sent on Monday and returned by the receiving "
+                        "bank with the code account_closed. Could you confirm the account ending 6789 is still "
+                        "open, or add a new bank account?"
+                    ),
                 ),
                 (
                     "account",
@@ -48,8 +52,10 @@ CASES = [
                 (
                     "platform",
                     2,
-                    "Context from Rocket Rides: this driver changed banks last month. The new account was "
-                    "added on our side on the 3rd; the payout may have gone to the old one.",
+                    (
+                        "Context from Rocket Rides: this driver changed banks last month. The new account was "
+                        "added on our side on the 3rd; the payout may have gone to the old one."
+                    ),
                 ),
             ],
             None,
@@ -63,8 +69,10 @@ CASES = [
                 (
                     "provider",
                     128,
-                    "That line is the monthly active-account fee. It is listed in your pricing page "
-                    "under Connect. Let us know if anything else is unclear.",
+                    (
+                        "That line is the monthly active-account fee. It is listed in your pricing page "
+                        "under Connect. Let us know if anything else is unclear."
+                    ),
                 )
             ],
             "closed",
@@ -74,8 +82,10 @@ CASES = [
         (
             "Card payments were disabled after we sent our documents",
             "account",
-            "We uploaded our business registration last week, but card payments are still disabled and the "
-            "dashboard says we need to verify our business.",
+            (
+                "We uploaded our business registration last week, but card payments are still disabled and the "
+                "dashboard says we need to verify our business."
+            ),
             6,
             [],
             None,
@@ -83,15 +93,19 @@ CASES = [
         (
             "Customer says a refund never reached their card",
             "disputes",
-            "We refunded order A-1042 on the 2nd. The customer says nothing arrived. "
-            "Can you send us the ARN so they can ask their bank?",
+            (
+                "We refunded order A-1042 on the 2nd. The customer says nothing arrived. "
+                "Can you send us the ARN so they can ask their bank?"
+            ),
             89,
             [
                 (
                     "provider",
                     88,
-                    "The refund was processed on the 2nd. The ARN is 74537604221000000000001; refunds can "
-                    "take up to 10 business days to appear.",
+                    (
+                        "The refund was processed on the 2nd. The ARN is 74537604221000000000001; refunds can "
+                        "take up to 10 business days to appear."
+                    ),
                 ),
                 ("account", 80, "Thank you — the customer found it."),
             ],
@@ -110,8 +124,10 @@ CASES = [
         (
             "API returns an error when we create a transfer",
             "technical",
-            'Since this morning every transfer to this account fails with "insufficient capabilities". '
-            "Nothing changed on our side. <b>Urgent</b> — drivers are waiting.",
+            (
+                'Since this morning every transfer to this account fails with "insufficient capabilities". '
+                "Nothing changed on our side. <b>Urgent</b> — drivers are waiting."
+            ),
             1,
             [("provider", 0, "We are looking into it now and will update you within the hour.")],
             None,

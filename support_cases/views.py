@@ -163,8 +163,10 @@ PROBLEMS = {
     ),
     "revoked": (
         "This link has been replaced",
-        "A newer support link was sent for this account. Use the latest "
-        "email, or ask the platform for a new link.",
+        (
+            "A newer support link was sent for this account. Use the latest "
+            "email, or ask the platform for a new link."
+        ),
     ),
     "used": ("This link can no longer be used", "Ask the platform that sent it for a new link."),
     "invalid": (

@@ -18,10 +18,14 @@ The index is built CONCURRENTLY, so the migration does not block writes on a lar
 from django.db import migrations
 
 FORWARD = [
-    "CREATE INDEX CONCURRENTLY IF NOT EXISTS conn_visible_status ON accounts_connection "
-    "(platform_id, livemode, status) WHERE lifecycle_state IN ('invited', 'active', 'rejected')",
-    "ALTER TABLE accounts_account ALTER COLUMN name SET STATISTICS 500, "
-    "ALTER COLUMN legal_name SET STATISTICS 500",
+    (
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS conn_visible_status ON accounts_connection "
+        "(platform_id, livemode, status) WHERE lifecycle_state IN ('invited', 'active', 'rejected')"
+    ),
+    (
+        "ALTER TABLE accounts_account ALTER COLUMN name SET STATISTICS 500, "
+        "ALTER COLUMN legal_name SET STATISTICS 500"
+    ),
     "ANALYZE accounts_account",
 ]
 BACKWARD = [

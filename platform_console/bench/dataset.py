@@ -42,24 +42,8 @@ LOADED_MODELS = (Account, Connection, Person, Capability, Requirement)
 HISTORY_DAYS = 3 * 365
 INACTIVITY_DAYS = 540  # requirements_engine/data/rules.json
 
-ADJECTIVES = (
-    "Golden Silver Blue Red Green Northern Southern Eastern Western Coastal Urban Rustic Modern Royal "
-    "Little Grand Bright Quiet Swift Happy Lucky Wild Clever Bold Humble Honest Crimson Amber Ivory "
-    "Copper Iron Velvet Cedar Maple Willow Pine Oak Birch Juniper Sage Lavender Coral Azure Indigo "
-    "Scarlet Emerald Sapphire Ruby Crystal Misty Sunny Stormy Frosty Windy Hidden Secret Ancient "
-    "Eternal First Prime Summit Harbor River Lake Ocean Mountain Valley Meadow Prairie Canyon Desert "
-    "Island Forest Garden Orchard Village Market Station Bridge Lantern Compass Anchor Beacon Falcon "
-    "Eagle Fox Wolf Bear Otter Heron Sparrow Raven Lion Tiger Panda Koala Dolphin Whale Rocket Comet "
-    "Nova Orbit Pixel Vector Quantum Atlas Apex Zenith Horizon Echo Nimbus Aurora Solstice Tidal "
-    "Granite Marble Slate Saffron Cinnamon Ginger"
-).split()
-NOUNS = (
-    "Kettle Spoon Table Bench Basket Barrel Bottle Candle Feather Leaf Stone Brook Creek Hollow Ridge "
-    "Peak Point Bay Cove Grove Field Hill Gate Street Lane Road Yard Works Mill Forge Loom Press "
-    "House Hall Room Corner Nest Den Hive Barn Dock Pier Wharf Tower Castle Crown Shield Arrow Sail "
-    "Wave Tide Cloud Star Moon Sun Spark Flame Ember Frost Snow Rain Bloom Petal Root Seed Vine "
-    "Thistle Clover Fern Moss Pebble Shell Pearl Coin Key Lock Wheel Gear Bolt Thread Needle"
-).split()
+ADJECTIVES = ["Golden", "Silver", "Blue", "Red", "Green", "Northern", "Southern", "Eastern", "Western", "Coastal", "Urban", "Rustic", "Modern", "Royal", "Little", "Grand", "Bright", "Quiet", "Swift", "Happy", "Lucky", "Wild", "Clever", "Bold", "Humble", "Honest", "Crimson", "Amber", "Ivory", "Copper", "Iron", "Velvet", "Cedar", "Maple", "Willow", "Pine", "Oak", "Birch", "Juniper", "Sage", "Lavender", "Coral", "Azure", "Indigo", "Scarlet", "Emerald", "Sapphire", "Ruby", "Crystal", "Misty", "Sunny", "Stormy", "Frosty", "Windy", "Hidden", "Secret", "Ancient", "Eternal", "First", "Prime", "Summit", "Harbor", "River", "Lake", "Ocean", "Mountain", "Valley", "Meadow", "Prairie", "Canyon", "Desert", "Island", "Forest", "Garden", "Orchard", "Village", "Market", "Station", "Bridge", "Lantern", "Compass", "Anchor", "Beacon", "Falcon", "Eagle", "Fox", "Wolf", "Bear", "Otter", "Heron", "Sparrow", "Raven", "Lion", "Tiger", "Panda", "Koala", "Dolphin", "Whale", "Rocket", "Comet", "Nova", "Orbit", "Pixel", "Vector", "Quantum", "Atlas", "Apex", "Zenith", "Horizon", "Echo", "Nimbus", "Aurora", "Solstice", "Tidal", "Granite", "Marble", "Slate", "Saffron", "Cinnamon", "Ginger"]
+NOUNS = ["Kettle", "Spoon", "Table", "Bench", "Basket", "Barrel", "Bottle", "Candle", "Feather", "Leaf", "Stone", "Brook", "Creek", "Hollow", "Ridge", "Peak", "Point", "Bay", "Cove", "Grove", "Field", "Hill", "Gate", "Street", "Lane", "Road", "Yard", "Works", "Mill", "Forge", "Loom", "Press", "House", "Hall", "Room", "Corner", "Nest", "Den", "Hive", "Barn", "Dock", "Pier", "Wharf", "Tower", "Castle", "Crown", "Shield", "Arrow", "Sail", "Wave", "Tide", "Cloud", "Star", "Moon", "Sun", "Spark", "Flame", "Ember", "Frost", "Snow", "Rain", "Bloom", "Petal", "Root", "Seed", "Vine", "Thistle", "Clover", "Fern", "Moss", "Pebble", "Shell", "Pearl", "Coin", "Key", "Lock", "Wheel", "Gear", "Bolt", "Thread", "Needle"]
 TRADES = [
     "Bakery", "Coffee", "Cafe", "Studio", "Labs", "Outfitters", "Supply", "Market", "Kitchen", "Catering",
     "Florist", "Books", "Bikes", "Cycles", "Fitness", "Yoga", "Dental", "Clinic", "Spa", "Salon", "Barbers",
@@ -70,24 +54,8 @@ TRADES = [
     "Consulting", "Travel", "Tours", "Rentals", "Print Shop", "Software", "Analytics", "Robotics", "Drones",
     "Solar", "Water Co", "Candles", "Soap Co", "Ceramics", "Textiles",
 ]
-FIRST_NAMES = (
-    "Ada Alan Alice Amara Amir Ana Andre Anna Aria Arjun Ava Ben Bianca Carlos Carmen Chen Chloe "
-    "Clara Daniel David Diego Elena Eli Emma Erik Ethan Eva Fatima Felix Fiona Gabriel Grace Hana "
-    "Hannah Hugo Ines Isaac Isla Ivan Jack Jada James Jana Javier Jin Jonas Julia Kai Kenji Kofi Lara "
-    "Leah Leo Liam Lina Lucas Lucia Luis Maya Mei Mia Mila Mohamed Nadia Naomi Nia Nico Noah Nora "
-    "Olivia Omar Oscar Paula Priya Rafael Rania Rosa Ruth Sam Sara Sofia Tariq Theo Tomas Uma Victor "
-    "Wei Yara Yuki Zara Zoe"
-).split()
-LAST_NAMES = (
-    "Abbott Adams Ahmed Alvarez Andersen Bauer Becker Bennett Bianchi Brooks Campbell Carter Castro "
-    "Chen Clarke Cohen Costa Cruz Dubois Duarte Edwards Evans Fischer Fletcher Fontaine Garcia Gomez "
-    "Gonzalez Grant Gray Gupta Hansen Harris Hayes Hoffmann Hughes Ito Jensen Johansson Johnson Kaur "
-    "Keller Kim Klein Kowalski Kumar Laurent Lee Lewis Lopez Maier Martin Martinez Meyer Miller "
-    "Mitchell Moreau Morgan Muller Murphy Nakamura Nguyen Novak Okafor Olsen Ortiz Park Patel Perez "
-    "Petrov Reyes Richter Rivera Roberts Rossi Russo Sanchez Santos Sato Schmidt Schneider Silva "
-    "Singh Smith Sousa Suzuki Tanaka Taylor Thomas Torres Turner Wagner Walker Wang Watanabe Weber "
-    "Williams Wilson Wong Yamamoto Young Zhang Zimmermann"
-).split()
+FIRST_NAMES = ["Ada", "Alan", "Alice", "Amara", "Amir", "Ana", "Andre", "Anna", "Aria", "Arjun", "Ava", "Ben", "Bianca", "Carlos", "Carmen", "Chen", "Chloe", "Clara", "Daniel", "David", "Diego", "Elena", "Eli", "Emma", "Erik", "Ethan", "Eva", "Fatima", "Felix", "Fiona", "Gabriel", "Grace", "Hana", "Hannah", "Hugo", "Ines", "Isaac", "Isla", "Ivan", "Jack", "Jada", "James", "Jana", "Javier", "Jin", "Jonas", "Julia", "Kai", "Kenji", "Kofi", "Lara", "Leah", "Leo", "Liam", "Lina", "Lucas", "Lucia", "Luis", "Maya", "Mei", "Mia", "Mila", "Mohamed", "Nadia", "Naomi", "Nia", "Nico", "Noah", "Nora", "Olivia", "Omar", "Oscar", "Paula", "Priya", "Rafael", "Rania", "Rosa", "Ruth", "Sam", "Sara", "Sofia", "Tariq", "Theo", "Tomas", "Uma", "Victor", "Wei", "Yara", "Yuki", "Zara", "Zoe"]
+LAST_NAMES = ["Abbott", "Adams", "Ahmed", "Alvarez", "Andersen", "Bauer", "Becker", "Bennett", "Bianchi", "Brooks", "Campbell", "Carter", "Castro", "Chen", "Clarke", "Cohen", "Costa", "Cruz", "Dubois", "Duarte", "Edwards", "Evans", "Fischer", "Fletcher", "Fontaine", "Garcia", "Gomez", "Gonzalez", "Grant", "Gray", "Gupta", "Hansen", "Harris", "Hayes", "Hoffmann", "Hughes", "Ito", "Jensen", "Johansson", "Johnson", "Kaur", "Keller", "Kim", "Klein", "Kowalski", "Kumar", "Laurent", "Lee", "Lewis", "Lopez", "Maier", "Martin", "Martinez", "Meyer", "Miller", "Mitchell", "Moreau", "Morgan", "Muller", "Murphy", "Nakamura", "Nguyen", "Novak", "Okafor", "Olsen", "Ortiz", "Park", "Patel", "Perez", "Petrov", "Reyes", "Richter", "Rivera", "Roberts", "Rossi", "Russo", "Sanchez", "Santos", "Sato", "Schmidt", "Schneider", "Silva", "Singh", "Smith", "Sousa", "Suzuki", "Tanaka", "Taylor", "Thomas", "Torres", "Turner", "Wagner", "Walker", "Wang", "Watanabe", "Weber", "Williams", "Wilson", "Wong", "Yamamoto", "Young", "Zhang", "Zimmermann"]
 # (country, weight, currency, legal suffix, city, state, postcode)
 COUNTRIES = [
     ("US", 60, "usd", "LLC", "San Francisco", "CA", "94103"),

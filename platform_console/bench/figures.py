@@ -332,7 +332,7 @@ def transfer_loop(data: Dataset, connection_ids: list[int], seconds: float, run:
                         idempotency_key=f"bench-{run}-{count}",
                         description="Bench transfer",
                     )
-                except Exception as error:  # reported, and fails the figure
+                except Exception as error:  # noqa: BLE001 - reported, and fails the figure
                     errors.append(f"{type(error).__name__}: {error}")
                     if len(errors) > 20:
                         break

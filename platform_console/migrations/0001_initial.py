@@ -2,10 +2,11 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import platform_console.ids
-import platform_console.models
 from django.conf import settings
 from django.db import migrations, models
+
+import platform_console.ids
+import platform_console.models
 
 
 class Migration(migrations.Migration):

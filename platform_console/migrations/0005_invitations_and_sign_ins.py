@@ -2,8 +2,9 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import platform_console.ids
 from django.db import migrations, models
+
+import platform_console.ids
 
 
 class Migration(migrations.Migration):

@@ -172,8 +172,8 @@ def test_hosted_steps_refuse_once_the_link_is_replaced(holder, admin):
 
 
 def test_german_companies_are_asked_for_the_register_court(admin, client):
-    connection, token = create_account(actor=admin, livemode=True, country="DE", email="h@a.example",
-                                       dashboard_type="express", capabilities=["transfers"], **PRESETS["express"])
+    _connection, token = create_account(actor=admin, livemode=True, country="DE", email="h@a.example",
+                                        dashboard_type="express", capabilities=["transfers"], **PRESETS["express"])
     client.get(reverse("onboard_entry", args=[token]))
     client.post(step("business_type"), {"business_type": "company"})
     html = client.get(step("business_details")).content.decode()

@@ -25,11 +25,9 @@ def test_the_email_is_written_in_the_transaction_and_sent_after_commit(django_ca
 
 
 def test_nothing_is_queued_or_sent_when_the_transaction_rolls_back(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(RuntimeError):
-            with transaction.atomic():
-                queue_email(to="a@b.example", template=TEMPLATE, context=CONTEXT)
-                raise RuntimeError("the business change failed")
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        queue_email(to="a@b.example", template=TEMPLATE, context=CONTEXT)
+        raise RuntimeError("the business change failed")
     assert not OutboxEmail.objects.exists() and mail.outbox == []
 
 

@@ -68,10 +68,13 @@ def test_sends_the_email_only_after_the_commit(support, case, settings, django_c
 
 
 def test_a_rolled_back_transaction_sends_nothing(support, case, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            email_support(actor=support, case=case, body="Context")
-            raise RuntimeError
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        email_support(actor=support, case=case, body="Context")
+        raise RuntimeError
     assert callbacks == [] and mail.outbox == [] and nothing_stored()
 
 

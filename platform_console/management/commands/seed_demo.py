@@ -12,12 +12,12 @@ from django.utils import timezone
 
 from accounts.links import new_link
 from accounts.models import Account, AccountLink, Capability, Connection, ExternalAccount, Person
+from money import demo as demo_money
 from platform_console.audit import record_audit
 from platform_console.countries import DEFAULT_CURRENCY
 from platform_console.models import Membership, Platform, Role, User
-from money import demo as demo_money
-from support_cases import demo as demo_support
 from requirements_engine import demo as demo_requirements
+from support_cases import demo as demo_support
 
 DEMO_PASSWORD = "demo"
 OPERATORS = [
