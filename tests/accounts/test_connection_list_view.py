@@ -79,6 +79,28 @@ def test_invalid_filter_values_are_ignored(operator_client, admin, connection):
     assert connection.account.public_id in row_ids(response)
 
 
+def test_the_filters_keep_what_was_chosen(operator_client, admin, platform):
+    """The selects are rendered by a loop, not Django's widgets: the choice made stays selected,
+    and an unknown value (ignored by the list) shows the "any" choice."""
+    html = operator_client(admin).get(URL, {"country": "DE", "access": "express", "needs": "zz"}).content.decode()
+    assert re.search(r'<select name="country" id="id_country">.*?<option value="DE" selected>Germany</option>', html)
+    assert '<option value="express" selected>Express</option>' in html
+    needs = re.search(r'<select name="needs" id="id_needs">(.*?)</select>', html).group(1)
+    assert needs.count("selected") == 1 and '<option value="" selected>Any requirements</option>' in needs
+
+
+def test_each_row_links_to_the_account_with_its_status_and_creation_day(operator_client, admin, platform):
+    created = timezone.make_aware(timezone.datetime(2026, 3, 4, 15, 30), timezone.get_current_timezone())
+    connection = ConnectionFactory(platform=platform, status="restricted", created_at=created,
+                                   account__country="GB", dashboard_type="express")
+    html = operator_client(admin).get(URL).content.decode()
+    account = connection.account
+    assert f'<a class="row-main" href="/accounts/{account.public_id}/">{account.display_name}</a>' in html
+    assert '<span class="badge badge-danger">Restricted</span>' in html
+    assert "<td>Express</td>" in html and "United Kingdom" in html
+    assert f'<time datetime="{created.isoformat()}" title="Mar 4, 2026, 15:30 UTC">Mar 4, 2026</time>' in html
+
+
 def test_status_tab_filters_the_list(operator_client, admin, platform):
     ConnectionFactory(platform=platform, account__name="Fine Co", status="enabled")
     restricted = ConnectionFactory(platform=platform, account__name="Stuck Co", status="restricted")
