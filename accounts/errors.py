@@ -11,6 +11,17 @@ class NotAllowed(AccountError):
     """The actor's role does not allow this (the view answers 403)."""
 
 
+class ClearingNeedsConfirmation(AccountError):
+    """A change would empty details the provider relies on; the operator has to confirm it."""
+
+    def __init__(self, fields: list[str]):
+        super().__init__(
+            "Saving would empty details the provider uses to verify this account, which can restrict its "
+            "payments or payouts. Confirm below that you mean to clear them, or fill them in again."
+        )
+        self.fields = fields
+
+
 class LinkNotUsable(AccountError):
     """A link that is used, expired, revoked or unknown."""
 

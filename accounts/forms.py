@@ -182,11 +182,40 @@ class ProfileForm(forms.ModelForm):
         widgets = {"product_description": forms.Textarea(attrs={"rows": 3}),
                    "url": forms.URLInput(attrs={"placeholder": "https://"})}
 
+    confirm_clear = forms.BooleanField(label="Yes, clear the details marked above", required=False)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["mcc"] = forms.ChoiceField(label="Industry", required=False,
                                                choices=[("", "Not set"), *MCC_CHOICES])
         self.country = self.instance.country
+        self.asks_to_confirm_clearing = False
+        if self.is_bound:
+            # A field missing from the POST keeps its value. Browsers send every input of this
+            # form, empty or not, so a missing one is a script or a truncated request: reading it
+            # as "" once blanked a whole profile from an empty POST.
+            for name in self.profile_fields():
+                if self.fields[name].widget.value_omitted_from_data(self.data, self.files, self.add_prefix(name)):
+                    del self.fields[name]
+
+    def profile_fields(self) -> list[str]:
+        return [name for name in self.fields if name != "confirm_clear"]
+
+    def changes(self) -> dict:
+        """The profile fields that were sent, cleaned; the service changes these and only these."""
+        return {name: self.cleaned_data[name] for name in self.profile_fields() if name in self.cleaned_data}
+
+    def ask_to_confirm_clearing(self, fields: list[str], message: str) -> None:
+        for name in fields:
+            self.add_error(name, "Saving clears this.")
+        self.add_error(None, message)
+        self.asks_to_confirm_clearing = True
+
+    def clean(self):
+        data = super().clean()
+        if not self.profile_fields():
+            raise forms.ValidationError("Nothing to save: the form sent no profile details.")
+        return data
 
     def clean_url(self) -> str:
         value = self.cleaned_data.get("url", "")

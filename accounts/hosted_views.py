@@ -9,9 +9,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
+from platform_console.client_ip import client_ip
 from platform_console.decorators import public_page
+from platform_console.middleware import request_meta
 
 from . import onboarding, onboarding_flow, services
 from .errors import LinkNotUsable
@@ -45,7 +47,7 @@ PROBLEMS = {
 
 
 def _meta(request: HttpRequest) -> dict:
-    return {"ip": request.META.get("REMOTE_ADDR"), "request_id": getattr(request, "request_id", "")}
+    return request_meta(request)
 
 
 def link_problem(request: HttpRequest, state: str) -> HttpResponse:
@@ -57,7 +59,7 @@ def link_problem(request: HttpRequest, state: str) -> HttpResponse:
 
 @public_page
 @never_cache
-@require_GET
+@require_safe
 def onboard_entry(request: HttpRequest, token: str) -> HttpResponse:
     try:
         link = services.open_link(token)
@@ -105,7 +107,7 @@ def _review(request: HttpRequest, link) -> HttpResponse:
         else:
             try:
                 services.complete_onboarding(
-                    link_id=link.pk, ip=request.META.get("REMOTE_ADDR"),
+                    link_id=link.pk, ip=client_ip(request),
                     user_agent=request.META.get("HTTP_USER_AGENT", ""), request_meta=_meta(request),
                 )
             except LinkNotUsable as problem:
@@ -121,7 +123,7 @@ def _review(request: HttpRequest, link) -> HttpResponse:
 
 @public_page
 @never_cache
-@require_GET
+@require_safe
 def onboard_done(request: HttpRequest) -> HttpResponse:
     platform_name = request.session.get("onboarding_done_platform")
     if not platform_name:

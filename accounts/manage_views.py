@@ -18,7 +18,7 @@ from platform_console.middleware import request_meta
 
 from . import management_services as manage
 from . import payout_schedule, selectors
-from .errors import AccountError, NotAllowed
+from .errors import AccountError, ClearingNeedsConfirmation, NotAllowed
 from .forms import CapabilitiesForm, OwnerForm, PayoutScheduleForm, ProfileForm
 from .models import Capability, Person
 from .status import tone_of
@@ -69,10 +69,13 @@ def profile_section(request: HttpRequest, account_id: str) -> HttpResponse:
     form = ProfileForm(request.POST if request.method == "POST" else None, instance=connection.account)
     if request.method == "POST" and form.is_valid():
         try:
-            manage.update_profile(actor=request.membership, connection=connection, data=form.cleaned_data,
-                                  request_meta=request_meta(request))
+            manage.update_profile(actor=request.membership, connection=connection, data=form.changes(),
+                                  confirm_clear=form.cleaned_data["confirm_clear"], request_meta=request_meta(request))
         except NotAllowed as error:
             raise PermissionDenied(error.message) from error
+        except ClearingNeedsConfirmation as refusal:
+            form.ask_to_confirm_clearing(refusal.fields, refusal.message)
+            return _section(request, "accounts/_profile_form.html", {**context, "form": form}, status=422)
         connection.account.refresh_from_db()
         if not request.htmx:
             messages.success(request, "Profile saved.")

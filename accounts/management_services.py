@@ -13,9 +13,9 @@ from platform_console.audit import record_audit
 from platform_console.models import Membership
 
 from . import hooks, payout_schedule
-from .errors import AccountError, NotAllowed
-from .models import AccountLink, Capability, Connection, Person
-from .services import ACCOUNT_FIELDS, account_changed, ensure_can, save_account_details
+from .errors import AccountError, ClearingNeedsConfirmation, NotAllowed
+from .models import Account, AccountLink, Capability, Connection, Person
+from .services import ACCOUNT_FIELDS, ACCOUNT_PATHS, account_changed, ensure_can, save_account_details
 
 EDITABLE_CAPABILITIES = ("card_payments", "transfers")
 PERSON_FIELDS = ("first_name", "last_name", "email", "phone", "dob", "address_line1", "address_city", "address_state",
@@ -28,13 +28,28 @@ def profile_editable(connection: Connection) -> bool:
     return connection.is_platform_collected and connection.lifecycle_state in Connection.VISIBLE_STATES
 
 
-def update_profile(*, actor: Membership, connection: Connection, data: dict, request_meta=None) -> None:
-    """Account information, contact information and business details (audited before/after)."""
+# Profile details that answer a verification requirement, and the email every link and notice
+# goes to. Emptying one sends the account back to "currently due" (and, past the deadline, stops
+# its payments or payouts): never the side effect of a form that arrived blank.
+RELIED_ON_FIELDS = frozenset({"email", *ACCOUNT_PATHS})
+
+
+@transaction.atomic
+def update_profile(*, actor: Membership, connection: Connection, data: dict, confirm_clear: bool = False,
+                   request_meta=None) -> None:
+    """Account information, contact information and business details (audited before/after). Only
+    the fields in `data` change. Raises NotAllowed, and ClearingNeedsConfirmation when `data`
+    empties a field in RELIED_ON_FIELDS that has a value, unless `confirm_clear`."""
     ensure_can(actor, permissions.EDIT_PROFILE, connection)
     if not profile_editable(connection):
         raise NotAllowed("This account manages its own profile; send it a remediation link to update it.")
-    save_account_details(connection=connection, data={k: v for k, v in data.items() if k in ACCOUNT_FIELDS},
-                         actor=actor, request_meta=request_meta, action="account.profile_updated")
+    data = {k: v for k, v in data.items() if k in ACCOUNT_FIELDS}
+    current = Account.objects.select_for_update().get(pk=connection.account_id)
+    emptied = [f for f in data if f in RELIED_ON_FIELDS and data[f] in ("", None) and getattr(current, f)]
+    if emptied and not confirm_clear:
+        raise ClearingNeedsConfirmation(emptied)
+    save_account_details(connection=connection, data=data, actor=actor, request_meta=request_meta,
+                         action="account.profile_updated")
 
 
 def _ownership_total(connection: Connection, *, excluding: Person | None = None) -> Decimal:

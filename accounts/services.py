@@ -239,8 +239,8 @@ def _ensure_can_edit(actor: Membership | None, connection: Connection) -> None:
 
 
 ACCOUNT_FIELDS = ("business_type", "legal_name", "legal_name_kana", "name", "url", "product_description", "mcc",
-                  "tax_id_registrar", "phone", "address_line1", "address_city", "address_state", "address_postal_code",
-                  "support_phone", "support_email", "support_url", "email")
+                  "tax_id_registrar", "phone", "address_line1", "address_line2", "address_city", "address_state",
+                  "address_postal_code", "support_phone", "support_email", "support_url", "email")
 PERSON_FIELDS = ("first_name", "last_name", "first_name_kana", "last_name_kana", "email", "phone", "dob", "title",
                  "address_line1", "address_city", "address_state", "address_postal_code", "is_owner",
                  "percent_ownership", "is_director")

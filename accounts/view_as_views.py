@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from platform_console import permissions
 from platform_console.audit import record_audit
@@ -63,25 +63,25 @@ def _page(request: HttpRequest, page: str) -> HttpResponse:
     return render(request, f"accounts/view_as/{page}.html", context)
 
 
-@require_GET
+@require_safe
 @operator_required(permissions.VIEW_AS)
 def home(request: HttpRequest) -> HttpResponse:
     return _page(request, "home")
 
 
-@require_GET
+@require_safe
 @operator_required(permissions.VIEW_AS)
 def payouts(request: HttpRequest) -> HttpResponse:
     return _page(request, "payouts")
 
 
-@require_GET
+@require_safe
 @operator_required(permissions.VIEW_AS)
 def profile(request: HttpRequest) -> HttpResponse:
     return _page(request, "profile")
 
 
-@require_GET
+@require_safe
 @operator_required(permissions.VIEW_AS)
 def support(request: HttpRequest) -> HttpResponse:
     return _page(request, "support")

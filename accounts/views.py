@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
@@ -22,7 +22,7 @@ from .models import Connection
 from .status import tone_of
 
 
-@require_GET
+@require_safe
 @operator_required(permissions.VIEW_ACCOUNTS)
 @vary_on_headers("HX-Request")  # the browser must never cache the fragment as the page
 def connection_list(request: HttpRequest) -> HttpResponse:
@@ -107,7 +107,7 @@ def _status_tabs(request: HttpRequest, filters: dict) -> list[dict]:
     ]
 
 
-@require_GET
+@require_safe
 @operator_required(permissions.VIEW_ACCOUNTS)
 def connection_detail(request: HttpRequest, account_id: str) -> HttpResponse:
     connection = selectors.connection_for_details(
@@ -142,7 +142,7 @@ def connection_detail(request: HttpRequest, account_id: str) -> HttpResponse:
     return render(request, "accounts/connection_detail.html", context)
 
 
-@require_GET
+@require_safe
 @operator_required(permissions.VIEW_ACCOUNTS)
 def connection_activity(request: HttpRequest, account_id: str) -> HttpResponse:
     connection = selectors.get_connection(platform=request.platform, livemode=request.livemode, account_id=account_id)

@@ -1,12 +1,13 @@
 """Currencies: ISO 4217 exponents, parsing what an operator typed, and display with Babel.
 
 Amounts are integers in the currency's minor unit everywhere (1000 = 10.00 USD, 500 = ¥500).
-`Decimal` appears only here, on the way in (parsing a form) and on the way out (formatting).
+Parsing works on the typed digits with integers; `Decimal` appears only here, on the way out
+(formatting).
 """
 
 import re
 from copy import copy
-from decimal import Decimal, DecimalException, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
@@ -64,7 +65,12 @@ def max_amount(currency: str) -> int:
     return MAX_MAJOR_UNITS * 10 ** exponent(currency)
 
 
-THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
+# What an operator may type, once a currency symbol and spaces are gone: ASCII digits, commas only
+# between thousands ("1,250"), and a point before the decimals. `[0-9]`, never `\d`, which also
+# matches "١٢٣" and "１２３"; and no exponent, so "1e3" is not a thousand.
+AMOUNT = re.compile(r"(?P<units>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]*)(?:\.(?P<decimals>[0-9]*))?")
+# Beyond this many digits before the point an amount is refused before any arithmetic.
+MAX_UNIT_DIGITS = len(str(MAX_MAJOR_UNITS))
 
 
 class AmountError(ValueError):
@@ -72,39 +78,37 @@ class AmountError(ValueError):
 
 
 def parse_amount(text: str, currency: str) -> int:
-    """'1,250.50' USD -> 125050; '500' JPY -> 500. Raises AmountError with a sentence to show."""
-    raw = (text or "").strip().replace("_", "").replace(" ", "")
+    """'1,250.50' USD -> 125050; '500' JPY -> 500. Raises AmountError with a sentence to show.
+
+    Only what an operator means can pass: ASCII digits and at most the currency's decimals
+    ("12.345" USD and "1.5" JPY are refused, not rounded)."""
+    raw = (text or "").strip().replace(" ", "")
     symbol = get_currency_symbol(currency.upper(), locale="en_US")
     if symbol and raw.startswith(symbol):
         raw = raw[len(symbol) :]
     if not raw:
         raise AmountError("Enter an amount.")
-    if "," in raw:
-        # Commas only as thousands separators ("1,250.50"). "12,50" is a decimal comma, which
-        # would otherwise read as 1250: refuse it rather than guess a hundred times the amount.
-        if not THOUSANDS.fullmatch(raw):
+    if raw.startswith("-"):
+        raise AmountError("Enter an amount greater than zero.")
+    match = AMOUNT.fullmatch(raw)
+    if match is None or not (match["units"] or match["decimals"]):
+        if "," in raw:
+            # "12,50" is a decimal comma, which would otherwise read as 1250: refuse it rather
+            # than guess a hundred times the amount.
             raise AmountError("Use a point for decimals and commas only between thousands, for example 1,250.50.")
-        raw = raw.replace(",", "")
-    if len(raw) > 40:
         raise AmountError("Enter the amount as a number, for example 1250.00.")
-    try:
-        value = Decimal(raw)
-    except (InvalidOperation, DecimalException):
-        raise AmountError("Enter the amount as a number, for example 1250.00.") from None
-    if value.is_finite() and value.adjusted() > 15:
-        # Far beyond any limit; checked before scaling, which would overflow the decimal context.
+    units = match["units"].replace(",", "").lstrip("0")
+    decimals = match["decimals"] or ""
+    digits = exponent(currency)
+    if len(units) > MAX_UNIT_DIGITS:
         raise AmountError(
             f"The largest amount you can move at once is {format_money(max_amount(currency), currency)}."
         )
-    if not value.is_finite():
-        raise AmountError("Enter the amount as a number, for example 1250.00.")
-    digits = exponent(currency)
-    minor = value.scaleb(digits)
-    if minor != minor.to_integral_value():
+    if len(decimals) > digits:
         if digits == 0:
             raise AmountError(f"{currency.upper()} has no minor unit: enter a whole amount.")
         raise AmountError(f"{currency.upper()} amounts have at most {digits} decimals.")
-    minor_units = int(minor)
+    minor_units = int(units or "0") * 10**digits + int(decimals.ljust(digits, "0") or "0")
     if minor_units <= 0:
         raise AmountError("Enter an amount greater than zero.")
     if minor_units > max_amount(currency):

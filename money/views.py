@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
@@ -116,7 +116,7 @@ def _balances_context(request: HttpRequest, tab: str) -> dict:
     }
 
 
-@require_GET
+@require_safe
 @operator_required(permissions.VIEW_BALANCES)
 @vary_on_headers("HX-Request")
 def balances(request: HttpRequest) -> HttpResponse:
@@ -131,7 +131,7 @@ def balances(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-@require_GET
+@require_safe
 @operator_required(permissions.VIEW_BALANCES)
 @vary_on_headers("HX-Request")
 def transfer_list(request: HttpRequest) -> HttpResponse:
@@ -153,7 +153,7 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
     return render(request, _partial(request, "money/transfers.html", "results"), context)
 
 
-@require_GET
+@require_safe
 @operator_required(permissions.VIEW_BALANCES)
 @vary_on_headers("HX-Request")
 def topup_list(request: HttpRequest) -> HttpResponse:
@@ -164,7 +164,7 @@ def topup_list(request: HttpRequest) -> HttpResponse:
     return render(request, _partial(request, "money/topups.html", "results"), context)
 
 
-@require_GET
+@require_safe
 @operator_required(permissions.VIEW_BALANCES)
 def transfer_detail(request: HttpRequest, transfer_id: str) -> HttpResponse:
     if not matches_prefix(transfer_id, "tr_"):
@@ -383,7 +383,7 @@ def _transfer_toast(transfer) -> str:
     return f"Sent {amount} to {name}; the payout to {where} is on its way."
 
 
-@require_GET
+@require_safe
 @operator_required(permissions.SEND_FUNDS)
 def destination_search(request: HttpRequest) -> HttpResponse:
     results = selectors.find_destinations(
@@ -396,7 +396,7 @@ def destination_search(request: HttpRequest) -> HttpResponse:
     return render(request, "money/_destination_results.html", {"rows": rows, "q": request.GET.get("q", "")})
 
 
-@require_GET
+@require_safe
 @operator_required(permissions.SEND_FUNDS)
 def destination_pick(request: HttpRequest) -> HttpResponse:
     """The destination block of the send-funds dialog, for the chosen account (or the search
@@ -426,7 +426,7 @@ def _connection(request: HttpRequest, account_id: str):
     return get_connection(platform=request.platform, livemode=request.livemode, account_id=account_id)
 
 
-@require_GET
+@require_safe
 @operator_required(permissions.VIEW_BALANCES)
 @vary_on_headers("HX-Request")
 def account_balances(request: HttpRequest, account_id: str) -> HttpResponse:
@@ -448,7 +448,7 @@ def account_balances(request: HttpRequest, account_id: str) -> HttpResponse:
     return render(request, _partial(request, "money/account_balances.html", "account-money"), context)
 
 
-@require_GET
+@require_safe
 @operator_required(permissions.VIEW_ACCOUNTS)
 def account_panel(request: HttpRequest, account_id: str) -> HttpResponse:
     """The Balances panel of Account details, reloaded after money moved."""

@@ -1,7 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import AuditEvent, Membership, Platform, Role, User
+from . import outbox
+from .models import AuditEvent, Membership, OutboxEmail, Platform, Role, User
 
 
 @admin.register(User)
@@ -52,4 +53,37 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(OutboxEmail)
+class OutboxEmailAdmin(admin.ModelAdmin):
+    list_display = ("to", "template", "platform", "status", "attempts", "next_attempt_at", "created_at", "sent_at")
+    list_filter = ("status", "template")
+    list_select_related = ("platform",)
+    search_fields = ("to", "subject")
+    show_full_result_count = False
+    # Not the context: until the email is sent it may hold a bearer link, which nobody needs to see.
+    fields = ("to", "template", "subject", "platform", "status", "attempts", "next_attempt_at", "last_error",
+              "claimed_at", "created_at", "sent_at", "link_erased_at", "message_uuid")
+    readonly_fields = fields
+    actions = ["retry"]
+
+    @admin.action(description="Retry the selected failed emails")
+    def retry(self, request, queryset):
+        retried = 0
+        for email in queryset.filter(status=OutboxEmail.Status.FAILED).select_related("platform"):
+            try:
+                outbox.retry_email(email=email, staff_email=request.user.email)
+            except outbox.OutboxError as error:
+                messages.warning(request, str(error))
+            else:
+                retried += 1
+        messages.success(request, f"{retried} email(s) will be sent again.")
+
+    # Rows are written by services and the outbox only.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

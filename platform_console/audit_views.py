@@ -7,7 +7,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from . import permissions
 from .decorators import operator_required
@@ -23,6 +23,9 @@ class AuditFilterForm(forms.Form):
     action = forms.CharField(label="Action", required=False, max_length=80)
     since = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # Live and test events apart, as everything else in the console: the current mode unless chosen.
+    mode = forms.ChoiceField(label="Mode", required=False,
+                             choices=[("live", "Live"), ("test", "Test"), ("all", "Live and test")])
     after = forms.CharField(required=False)
     before = forms.CharField(required=False)
 
@@ -35,6 +38,9 @@ class AuditFilterForm(forms.Form):
 
 def filtered_events(request: HttpRequest, data: dict):
     events = AuditEvent.objects.filter(platform=request.platform).select_related("actor__user")
+    mode = data.get("mode") or current_mode(request)
+    if mode != "all":
+        events = events.filter(livemode=mode == "live")
     if data.get("actor"):
         events = events.filter(actor_label__iexact=data["actor"].strip())
     if data.get("account"):
@@ -49,7 +55,7 @@ def filtered_events(request: HttpRequest, data: dict):
     return events
 
 
-@require_GET
+@require_safe
 @operator_required(permissions.VIEW_AUDIT_LOG)
 def audit_log(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET)
@@ -59,8 +65,12 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     actors = sorted(set(AuditEvent.objects.filter(platform=request.platform).order_by()
                         .values_list("actor_label", flat=True).distinct()[:200]))
     return render(request, "platform_console/audit_log.html",
-                  {"form": form, "page": page, "actors": actors, "filtered": any(v for k, v in data.items()
-                                                                                  if k not in ("after", "before"))})
+                  {"form": form, "page": page, "actors": actors, "mode": data.get("mode") or current_mode(request),
+                   "filtered": any(v for k, v in data.items() if k not in ("after", "before", "mode"))})
+
+
+def current_mode(request: HttpRequest) -> str:
+    return "live" if request.livemode else "test"
 
 
 class _Echo:
@@ -68,7 +78,7 @@ class _Echo:
         return value
 
 
-@require_GET
+@require_safe
 @operator_required(permissions.VIEW_AUDIT_LOG)
 def audit_export(request: HttpRequest) -> HttpResponse:
     """The same filters as a CSV file, streamed (at most EXPORT_LIMIT rows, newest first)."""

@@ -9,6 +9,8 @@ import uuid
 
 from django.http import HttpRequest
 
+from . import sessions
+from .client_ip import client_ip
 from .models import Membership
 
 SESSION_PLATFORM = "console_platform_id"
@@ -33,9 +35,12 @@ class OperatorContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest):
-        request.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+        if not getattr(request, "request_id", ""):  # set by request_log, first in MIDDLEWARE
+            request.request_id = uuid.uuid4().hex
         request.membership = _membership_for(request)
         request.platform = request.membership.platform if request.membership else None
+        if request.user.is_authenticated:
+            sessions.enforce(request)  # idle timeout and lifetime; may sign the operator out
         # Live mode unless the operator switched to test mode (the switch is in the top bar).
         request.livemode = request.session.get(SESSION_LIVEMODE, True) if hasattr(request, "session") else True
         return self.get_response(request)
@@ -44,7 +49,7 @@ class OperatorContextMiddleware:
 def request_meta(request: HttpRequest) -> dict:
     """What an audit event records about the request."""
     return {
-        "ip": request.META.get("REMOTE_ADDR"),
+        "ip": client_ip(request),
         "request_id": getattr(request, "request_id", ""),
         "view_as_account": "",
     }

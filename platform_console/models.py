@@ -1,5 +1,6 @@
 """Core models: operators, platforms, team membership with roles, and the audit trail."""
 
+import uuid
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -187,27 +188,37 @@ class AuditEvent(models.Model):
 class OutboxEmail(models.Model):
     """An email waiting to be sent, written in the same transaction as the change it reports.
 
-    A Celery task sends it after the commit; a periodic task re-dispatches anything still pending,
-    so a broker outage delays mail but loses none, and a rolled-back change sends nothing.
+    A Celery task sends it after the commit. After a failed attempt it waits for the next one on
+    the retry schedule (outbox.retry_delay), which the periodic re-dispatch alone starts, so a
+    broker or SMTP outage delays mail but loses none, and a rolled-back change sends nothing.
     """
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"  # gave up after the last attempt
+        FAILED = "failed", "Failed"  # the retry schedule ran out; the back office may retry it
 
     platform = models.ForeignKey(Platform, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     to = models.EmailField(max_length=254)
     template = models.CharField(
         max_length=100
     )  # e.g. "accounts/email/onboarding_link" (+ .txt/.html/_subject.txt)
-    # What the templates need. Bearer links are stored here until the mail is sent, then cleared.
+    # What the templates need. A bearer link ("url") is kept only until the email is sent or given up.
     context = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)  # counted when an attempt starts
     last_error = models.TextField(blank=True)
+    # When a pending email may be attempted (again): the re-dispatch and the task take it only then.
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    # When the current attempt started; the claim lapses outbox.send_lease() later.
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # With the id, the Message-ID of every attempt: the copy sent again after a worker died while
+    # the server was accepting the first is recognisably the same email.
+    message_uuid = models.UUIDField(default=uuid.uuid4, editable=False)
+    # Set when the bearer link in `context` was erased (once sent or given up): the email can no
+    # longer be rebuilt as it was, so it is not retried.
+    link_erased_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     # Kept for the operator-facing record ("Onboarding link sent to …") without the secret itself.
@@ -215,7 +226,11 @@ class OutboxEmail(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "created_at"], name="outbox_pending")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="outbox_pending"),
+            # The re-dispatch: pending rows whose next attempt is due.
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.template} → {self.to} ({self.status})"
@@ -254,16 +269,33 @@ class Invitation(models.Model):
 
 
 class SignInAttempt(models.Model):
-    """Every sign-in, successful or not (the audit of sign-ins; per-platform AuditEvents are also
-    written for known operators)."""
+    """The security log: every try at a password or a code, successful or not, and every try the
+    throttle refused. Not the platform's audit log: only completed sign-ins go there."""
 
     email = models.CharField(max_length=254)
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
     succeeded = models.BooleanField()
-    reason = models.CharField(max_length=40, blank=True)  # "password", "second_factor", "locked_out"
+    reason = models.CharField(max_length=40, blank=True)  # "password", "second_factor", "throttled"
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["email", "-created_at"], name="signin_by_email")]
+        indexes = [models.Index(fields=["email", "-created_at"], name="signin_by_email"),
+                   # The per-address throttle counts recent failures from one address.
+                   models.Index(fields=["ip", "-created_at"], name="signin_by_ip")]
+
+
+class OperatorSession(models.Model):
+    """One signed-in browser of an operator, so that they can see their sessions and end the others.
+    The session itself is Django's; this row names it and says where and when it was last used."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="operator_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-last_seen_at"], name="opsession_by_user")]

@@ -21,6 +21,9 @@ PAUSE_ACCOUNTS: Final = "accounts.pause"
 VIEW_AS: Final = "accounts.view_as"
 VIEW_SUPPORT_CASES: Final = "support_cases.view"
 EMAIL_SUPPORT: Final = "support_cases.email"
+# Contact support from a requirement or an information request: a ticket emailed to provider
+# support in the platform's name, so not something a View only member may send.
+FILE_SUPPORT_TICKETS: Final = "support_tickets.file"
 SEND_FUNDS: Final = "money.send_funds"
 SEND_TO_EXTERNAL: Final = "money.send_to_external"
 REVERSE_TRANSFERS: Final = "money.reverse_transfers"
@@ -63,20 +66,21 @@ DEFAULT_ROLES: Final = [
         "name": "Developer",
         "description": "Creates and manages accounts; no money movement.",
         "permissions": sorted(
-            {VIEW_ACCOUNTS, CREATE_ACCOUNTS, VIEW_BALANCES, EXPORT_ACCOUNTS, VIEW_AUDIT_LOG, *_SUPPORT_WORK}
+            {VIEW_ACCOUNTS, CREATE_ACCOUNTS, VIEW_BALANCES, EXPORT_ACCOUNTS, VIEW_AUDIT_LOG, FILE_SUPPORT_TICKETS,
+             *_SUPPORT_WORK}
         ),
     },
     {
         "slug": "analyst",
         "name": "Analyst",
         "description": "Reads accounts and balances and exports them.",
-        "permissions": sorted({VIEW_ACCOUNTS, VIEW_BALANCES, EXPORT_ACCOUNTS}),
+        "permissions": sorted({VIEW_ACCOUNTS, VIEW_BALANCES, EXPORT_ACCOUNTS, FILE_SUPPORT_TICKETS}),
     },
     {
         "slug": "support_specialist",
         "name": "Support specialist",
         "description": "Helps accounts: edits details, remediates requirements, works support cases.",
-        "permissions": sorted({VIEW_ACCOUNTS, EXPORT_ACCOUNTS, EMAIL_SUPPORT, *_SUPPORT_WORK}),
+        "permissions": sorted({VIEW_ACCOUNTS, EXPORT_ACCOUNTS, EMAIL_SUPPORT, FILE_SUPPORT_TICKETS, *_SUPPORT_WORK}),
     },
     {
         "slug": "view_only",

@@ -1,5 +1,7 @@
 """Operator security: sign-in auditing and lockouts, two-factor helpers, re-authentication.
 
+Sign-in throttling is in throttle.py, the list of an operator's sessions in sessions.py.
+
 Two-step sign-in uses django-otp: a TOTP device (authenticator app) and a static device holding
 single-use recovery codes. Re-authentication protects money movement and account removal: when
 the last authentication is older than REAUTH_MAX_AGE the dialog asks for the password (and a
@@ -9,13 +11,15 @@ code where enrolled) before the final step.
 import base64
 import secrets
 import time
+from datetime import timedelta
 
 import qrcode
 import qrcode.image.svg
 from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models import Count, Max
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -24,34 +28,39 @@ from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from . import sessions, throttle
 from .audit import record_audit
+from .client_ip import client_ip
 from .models import Membership, SignInAttempt, User
 
 SESSION_AUTH_AT = "console_auth_at"
 RECOVERY_CODES = 10
 
 
-def client_ip(request: HttpRequest | None) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request is not None else None
-
-
 def _record_sign_in(email: str, request: HttpRequest | None, *, succeeded: bool, reason: str) -> None:
-    email = (email or "").strip().lower()[:254]
-    ip = client_ip(request)
-    agent = (request.META.get("HTTP_USER_AGENT", "") if request is not None else "")[:300]
-    SignInAttempt.objects.create(email=email, ip=ip, user_agent=agent, succeeded=succeeded, reason=reason)
-    memberships = Membership.objects.filter(user__email=email).select_related("platform", "user")
-    for membership in memberships:
-        record_audit(actor=membership if succeeded else None, platform=membership.platform,
-                     action="sign_in.succeeded" if succeeded else "sign_in.failed",
+    """Every try goes to the security log; only a completed sign-in is also an event in the
+    platform's audit log (failures are summed per member on the Team page instead: anonymous
+    guessing must not flood an operator-facing log)."""
+    throttle.record(request, email, succeeded=succeeded, reason=reason)
+    if not succeeded:
+        return
+    email = throttle.normalise(email)
+    for membership in Membership.objects.filter(user__email=email).select_related("platform", "user"):
+        record_audit(actor=membership, platform=membership.platform, action="sign_in.succeeded",
                      after={"email": email, "reason": reason}, actor_label=email,
-                     request_meta={"ip": ip, "request_id": getattr(request, "request_id", "")})
+                     request_meta={"ip": client_ip(request), "request_id": getattr(request, "request_id", "")})
 
 
 @receiver(user_logged_in)
 def _signed_in(sender, request, user, **kwargs):
     mark_fresh(request)
+    sessions.started(request, user)
     _record_sign_in(user.email, request, succeeded=True, reason=getattr(request, "sign_in_reason", "password"))
+
+
+@receiver(user_logged_out)
+def _signed_out(sender, request, user, **kwargs):
+    sessions.ended(request)
 
 
 @receiver(user_login_failed)
@@ -59,17 +68,17 @@ def _sign_in_failed(sender, credentials, request=None, **kwargs):
     _record_sign_in(credentials.get("username", ""), request, succeeded=False, reason="password")
 
 
-def axes_username(request: HttpRequest, credentials: dict | None) -> str:
-    value = (credentials or {}).get("username") or request.POST.get("username", "")
-    return str(value).strip().lower()
+def failed_sign_ins_by_email(emails: list[str], hours: int = 24) -> dict[str, dict]:
+    """The platform's view of the security log: per member, failed tries at their password or
+    code in the last `hours` (count and latest), from one grouped query."""
+    since = timezone.now() - timedelta(hours=hours)
+    rows = (SignInAttempt.objects.filter(email__in=emails, succeeded=False, created_at__gte=since).order_by()
+            .values("email").annotate(count=Count("id"), last=Max("created_at")))
+    return {row["email"]: row for row in rows}
 
 
-def lockout_response(request: HttpRequest, original_response=None, credentials=None, *args, **kwargs) -> HttpResponse:
-    """What django-axes answers while an email and address are locked out."""
-    email = (credentials or {}).get("username", "") if credentials else request.POST.get("username", "")
-    _record_sign_in(email, request, succeeded=False, reason="locked_out")
-    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    return render(request, "registration/locked_out.html", {"minutes": minutes}, status=429)
+def record_code_failure(request: HttpRequest, user: User) -> None:
+    _record_sign_in(user.email, request, succeeded=False, reason="second_factor")
 
 
 # --- re-authentication --------------------------------------------------------------------------
@@ -104,15 +113,31 @@ class ReauthForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        # Through authenticate(), so django-axes counts wrong passwords here as at sign-in: a stolen
-        # session cannot guess its way to moving money.
+        # The sign-in throttle applies here as at sign-in, and wrong passwords and codes count:
+        # a stolen session cannot guess its way to moving money.
+        if self.request is not None and (refusal := throttle.check(self.request, self.user.email, trust_device=False)):
+            raise forms.ValidationError(refusal.message)
         if "password" in data:
             user = authenticate(self.request, username=self.user.email, password=data["password"])
             if user is None or user.pk != self.user.pk:
                 self.add_error("password", "That password is not right.")
-        if "code" in self.fields and data.get("code") and not verify_code(self.user, data["code"]):
+        # The code is tried only behind the right password, so a wrong password spends no code.
+        code = data.get("code") if not self.has_error("password") else None
+        if code and not verify_code(self.user, code):
+            if self.request is not None:
+                record_code_failure(self.request, self.user)
             self.add_error("code", "That code is not valid. Use the current code from your app or a recovery code.")
         return data
+
+
+def step_up(request: HttpRequest) -> ReauthForm:
+    """The posted password (and current code) that changing one's own sign-in security always
+    asks for. Unlike reauthenticate(), passing it does not make the session fresh."""
+    return ReauthForm(request.POST, user=request.user, request=request)
+
+
+def step_up_form(request: HttpRequest) -> ReauthForm:
+    return ReauthForm(user=request.user, request=request)
 
 
 def reauth_form(request: HttpRequest) -> ReauthForm | None:
@@ -130,6 +155,18 @@ def reauthenticate(request: HttpRequest) -> tuple[bool, ReauthForm | None]:
         mark_fresh(request)
         return True, None
     return False, form
+
+
+def reauth_page(request: HttpRequest, form: ReauthForm | None, *, title: str, summary: str,
+                cancel_url: str) -> HttpResponse:
+    """For a plain (non-dialog) form whose session is too old: ask for the password and post the
+    same fields again. Nothing was changed yet; 422 says so to scripts and tests."""
+    carried = [(name, value) for name, values in request.POST.lists()
+               if name != "csrfmiddlewaretoken" and not name.startswith(f"{ReauthForm.prefix}-") for value in values]
+    submitted = any(name.startswith(f"{ReauthForm.prefix}-") for name in request.POST)
+    return render(request, "platform_console/reauth_required.html",
+                  {"form": form if submitted else ReauthForm(user=request.user, request=request),
+                   "carried": carried, "title": title, "summary": summary, "cancel_url": cancel_url}, status=422)
 
 
 # --- two-factor ---------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ in-process. `DATABASE_URL` and `REDIS_URL` switch to PostgreSQL and Redis. No se
 default that works with DEBUG off.
 """
 
-from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -42,7 +41,6 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
-    "axes",
     "platform_console",
     "accounts",
     "requirements_engine",
@@ -53,6 +51,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Before sessions and views: refuses control characters (NUL) in URLs and forms, and sets
+    # Permissions-Policy and Cache-Control: no-store on every private page.
+    "platform_console.edge.EdgeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -65,8 +66,6 @@ MIDDLEWARE = [
     "platform_console.middleware.OperatorContextMiddleware",
     "accounts.view_as.ViewAsMiddleware",
     "accounts.middleware.AccountRemovedMiddleware",
-    # Last, as django-axes asks: it answers locked-out sign-ins.
-    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "platform_console.urls"
@@ -100,11 +99,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 AUTH_USER_MODEL = "platform_console.User"
-AUTHENTICATION_BACKENDS = [
-    # django-axes counts failed sign-ins and refuses locked-out ones before the password check.
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -144,22 +139,28 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
-# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT failures for one email from one
-# address, that pair is locked out for AXES_COOLOFF_TIME.
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-# Our login form posts the email as "username" (AuthenticationForm), not as the model's "email".
-AXES_USERNAME_FORM_FIELD = "username"
-# Emails are case-insensitive: "ADA@x" and "ada@x" share one failure counter.
-AXES_USERNAME_CALLABLE = "platform_console.security.axes_username"
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "platform_console.security.lockout_response"
-AXES_VERBOSE = False
-AXES_ENABLE_ADMIN = True
+# Sign-in throttling (platform_console/throttle.py): an address is refused after this many failed
+# tries inside the window; an email gets delays doubling up to SIGN_IN_ACCOUNT_MAX_DELAY seconds
+# after its free failures, never a lockout.
+SIGN_IN_WINDOW_MINUTES = env.int("SIGN_IN_WINDOW_MINUTES", default=15)
+SIGN_IN_ADDRESS_LIMIT = env.int("SIGN_IN_ADDRESS_LIMIT", default=10)
+SIGN_IN_ACCOUNT_FREE_FAILURES = env.int("SIGN_IN_ACCOUNT_FREE_FAILURES", default=5)
+SIGN_IN_ACCOUNT_MAX_DELAY = env.int("SIGN_IN_ACCOUNT_MAX_DELAY", default=60)
+# django-otp's own per-device throttle doubles its delay on every wrong code without limit: anyone
+# who knows a member's password could lock their codes for hours. The sign-in throttle above
+# (which counts wrong codes too) is used instead.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 
-# Money movement and account removal ask for the password again when the last authentication
-# is older than this (seconds).
+# Sessions end after this long without a request (Administrators sooner), and in any case this
+# long after signing in.
+SESSION_IDLE_TIMEOUT_ADMIN = env.int("SESSION_IDLE_TIMEOUT_ADMIN", default=30 * 60)
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=12 * 3600)
+SESSION_LIFETIME = env.int("SESSION_LIFETIME", default=14 * 24 * 3600)
+SESSION_COOKIE_AGE = SESSION_LIFETIME
+
+# Money movement, account removal and team changes ask for the password again when the last
+# authentication is older than this (seconds).
 REAUTH_MAX_AGE = env.int("REAUTH_MAX_AGE", default=600)
 OTP_TOTP_ISSUER = "Platform Console"
 
@@ -178,6 +179,10 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# The load balancers and proxies in front of the console (CIDRs, e.g. "10.0.0.0/8"): only from
+# them is X-Forwarded-For believed (platform_console/client_ip.py). None by default.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
     default="django.core.mail.backends.console.EmailBackend"
@@ -187,12 +192,23 @@ EMAIL_BACKEND = env(
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / "sent_emails"))
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+# Seconds an SMTP connection or command may wait on a silent server. It bounds how long one send
+# can take, and so how long the outbox holds an email it is sending (outbox.send_lease).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Platform Console <console@localhost>")
 
 # Celery: with no REDIS_URL every task runs eagerly in-process (the embedded mode).
 REDIS_URL = env("REDIS_URL", default="")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_RESULT_BACKEND = REDIS_URL or None
+# No result backend: nothing reads task results (tasks record what they did in the database), and
+# Redis' one made every request that queued an email answer 500 after 19 s while Redis was down.
+CELERY_TASK_IGNORE_RESULT = True
+# Publishing is best-effort (platform_console.celery.enqueue): one try, no reconnecting loop
+# (max_retries), and a Redis that does not answer is given up after 2 s (without socket_timeout a
+# hung one holds the request for ever; workers' BRPOP waits only 1 s). The row in the database is
+# the truth and beat dispatches it again.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0, "socket_connect_timeout": 2, "socket_timeout": 2}
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True

@@ -6,7 +6,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from . import permissions
@@ -56,20 +56,45 @@ def invite(*, actor: Membership, email: str, role: Role, request_meta=None) -> t
     email = email.strip().lower()
     if Membership.objects.filter(platform_id=actor.platform_id, user__email=email).exists():
         raise TeamError(f"{email} is already on the team.")
-    now = timezone.now()
-    Invitation.objects.filter(platform_id=actor.platform_id, email=email, accepted_at__isnull=True,
-                              revoked_at__isnull=True).update(revoked_at=now)
-    token = secrets.token_urlsafe(32)
-    invitation = Invitation.objects.create(
-        platform_id=actor.platform_id, email=email, role=role, token_hash=hash_token(token), invited_by=actor,
-        created_at=now, expires_at=now + timedelta(days=INVITATION_DAYS),
-    )
-    queue_email(to=email, template="platform_console/email/invitation", platform=actor.platform,
-                context={"url": f"{settings.CONSOLE_SITE_URL}/invite/{token}/", "platform_name": actor.platform.name,
-                         "inviter": actor.user.display_name, "role": role.name, "days": INVITATION_DAYS})
+    invitation, token = _new_invitation(platform=actor.platform, email=email, role=role, invited_by=actor,
+                                        inviter=actor.user.display_name)
     record_audit(actor=actor, action="team.invited", obj=invitation, after={"email": email, "role": role.slug},
                  request_meta=request_meta)
     return invitation, token
+
+
+def _new_invitation(*, platform: Platform, email: str, role: Role, invited_by: Membership | None,
+                    inviter: str) -> tuple[Invitation, str]:
+    now = timezone.now()
+    Invitation.objects.filter(platform=platform, email=email, accepted_at__isnull=True,
+                              revoked_at__isnull=True).update(revoked_at=now)
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        platform=platform, email=email, role=role, token_hash=hash_token(token), invited_by=invited_by,
+        created_at=now, expires_at=now + timedelta(days=INVITATION_DAYS),
+    )
+    queue_email(to=email, template="platform_console/email/invitation", platform=platform,
+                context={"url": invitation_url(token), "platform_name": platform.name,
+                         "inviter": inviter, "role": role.name, "days": INVITATION_DAYS})
+    return invitation, token
+
+
+def invitation_url(token: str) -> str:
+    return f"{settings.CONSOLE_SITE_URL}/invite/{token}/"
+
+
+@transaction.atomic
+def bootstrap_platform(*, name: str, country: str, currency: str, admin_email: str) -> tuple[Platform, str]:
+    """A new install's first platform and the invitation of its first Administrator (the only
+    invitation nobody on the team sends). Refused when a platform of that name exists."""
+    if Platform.objects.filter(name__iexact=name).exists():
+        raise TeamError(f"A platform named {name!r} already exists; bootstrap runs once per platform.")
+    platform = Platform.objects.create(name=name, country=country, default_currency=currency)
+    invitation, token = _new_invitation(platform=platform, email=admin_email.strip().lower(),
+                                        role=Role.objects.get(slug="admin"), invited_by=None, inviter="The installer")
+    record_audit(actor=None, platform=platform, action="platform.bootstrapped", obj=invitation,
+                 actor_label="bootstrap", after={"platform": name, "admin_email": invitation.email})
+    return platform, token
 
 
 def find_invitation(token: str) -> Invitation | None:
@@ -78,22 +103,51 @@ def find_invitation(token: str) -> Invitation | None:
     return Invitation.objects.select_related("platform", "role").filter(token_hash=hash_token(token)).first()
 
 
-@transaction.atomic
-def accept(*, invitation_id: int, user: User, request_meta=None) -> Membership:
-    """Join the team (once): the invitation is consumed by a conditional UPDATE."""
+# What someone opening an invitation link is told when it can't be used (its state() names it).
+PROBLEMS = {"accepted": "This invitation was already used", "expired": "This invitation has expired",
+            "revoked": "This invitation was revoked", "invalid": "This invitation isn't valid"}
+
+
+def _claim(invitation_id: int) -> Invitation:
+    """Consume the invitation with a conditional UPDATE before anything else is written: of two
+    people accepting at once, the second waits on the row and then finds it used."""
     now = timezone.now()
     claimed = Invitation.objects.filter(pk=invitation_id, accepted_at__isnull=True, revoked_at__isnull=True,
                                         expires_at__gt=now).update(accepted_at=now)
     invitation = Invitation.objects.select_related("platform", "role").get(pk=invitation_id)
     if claimed != 1:
-        raise TeamError(f"This invitation is {invitation.state(now)}.")
-    if user.email.lower() != invitation.email:
-        raise TeamError("This invitation was sent to another email address.")
+        raise TeamError(PROBLEMS[invitation.state(now)])
+    return invitation
+
+
+def _join(invitation: Invitation, user: User, request_meta) -> Membership:
     membership, _ = Membership.objects.get_or_create(user=user, platform=invitation.platform)
     membership.roles.add(invitation.role)
     record_audit(actor=membership, platform=invitation.platform, action="team.joined", obj=invitation,
                  after={"email": user.email, "role": invitation.role.slug}, request_meta=request_meta)
     return membership
+
+
+@transaction.atomic
+def accept(*, invitation_id: int, user: User, request_meta=None) -> Membership:
+    """An operator who already signs in joins the team (once)."""
+    invitation = _claim(invitation_id)
+    if user.email.lower() != invitation.email:
+        raise TeamError("This invitation was sent to another email address.")
+    return _join(invitation, user, request_meta)
+
+
+@transaction.atomic
+def accept_as_new_user(*, invitation_id: int, full_name: str, password: str, request_meta=None) -> Membership:
+    """Someone new accepts: claim the invitation first, then create their user. A failure after the
+    claim rolls the claim back with it."""
+    invitation = _claim(invitation_id)
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(email=invitation.email, password=password, full_name=full_name)
+    except IntegrityError as error:
+        raise TeamError("An operator with this email already exists. Sign in, then open the invitation again.") from error
+    return _join(invitation, user, request_meta)
 
 
 @transaction.atomic

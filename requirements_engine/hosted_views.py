@@ -7,13 +7,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts import services as account_services
 from accounts.errors import AccountError, LinkNotUsable
 from accounts.hosted_views import link_problem
 from accounts.models import AccountLink
+from platform_console.client_ip import client_ip
 from platform_console.decorators import public_page
+from platform_console.middleware import request_meta
 
 from . import labels, selectors, services
 from .fields import RequirementForm, supported
@@ -23,7 +25,7 @@ SESSION_KEY = "remediation_link_id"
 
 
 def _meta(request: HttpRequest) -> dict:
-    return {"ip": request.META.get("REMOTE_ADDR"), "request_id": getattr(request, "request_id", "")}
+    return request_meta(request)
 
 
 UPLOADS_PER_HOUR = 20
@@ -37,7 +39,7 @@ def _too_many_uploads(connection) -> bool:
 
 @public_page
 @never_cache
-@require_GET
+@require_safe
 def remediate_entry(request: HttpRequest, token: str) -> HttpResponse:
     try:
         link = account_services.open_link(token, kind=AccountLink.Kind.REMEDIATION)
@@ -57,7 +59,7 @@ def _link(request: HttpRequest) -> AccountLink:
 
 @public_page
 @never_cache
-@require_GET
+@require_safe
 def remediation_home(request: HttpRequest) -> HttpResponse:
     try:
         link = _link(request)
@@ -92,7 +94,7 @@ def remediation_field(request: HttpRequest, path: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and "document" in form.cleaned_data and _too_many_uploads(connection):
         form.add_error(None, "Many documents were uploaded in the last hour. Wait a while, then try again.")
     if request.method == "POST" and form.is_valid():
-        data = {**form.cleaned_data, "ip": request.META.get("REMOTE_ADDR"),
+        data = {**form.cleaned_data, "ip": client_ip(request),
                 "user_agent": request.META.get("HTTP_USER_AGENT", "")}
         try:
             services.save_requirement_values(connection=connection, path=path, data=data, request_meta=_meta(request))

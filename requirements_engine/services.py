@@ -13,6 +13,7 @@ from accounts.links import new_link
 from accounts.models import AccountLink, Capability, Connection
 from platform_console import permissions
 from platform_console.audit import record_audit
+from platform_console.celery import enqueue
 from platform_console.models import Membership
 from platform_console.outbox import queue_email
 
@@ -145,7 +146,9 @@ def record_submission(connection: Connection, values: dict) -> None:
 def _schedule_async_resolution(connection_id: int) -> None:
     from .tasks import resolve_test_verifications
 
-    resolve_test_verifications.apply_async(args=[connection_id], countdown=ASYNC_DELAY.total_seconds() + 1)
+    # After the commit: must not fail the request (see enqueue). A check whose task never ran resolves
+    # at the account's next recompute, which resolves every check whose time has come.
+    enqueue(resolve_test_verifications, connection_id, countdown=ASYNC_DELAY.total_seconds() + 1)
 
 
 @transaction.atomic
@@ -255,8 +258,9 @@ def remediation_url(token: str) -> str:
 @transaction.atomic
 def contact_support(*, actor: Membership, connection: Connection, subject: str, message: str, path: str = "",
                     information_request: InformationRequest | None = None, request_meta=None) -> RemediationTicket:
-    """File a ticket for provider staff, pre-filled with the requirement and its errors."""
-    _ensure(actor, permissions.VIEW_ACCOUNTS, connection)
+    """File a ticket for provider staff, pre-filled with the requirement and its errors. Raises
+    NotAllowed for a member who may not contact provider support (View only)."""
+    _ensure(actor, permissions.FILE_SUPPORT_TICKETS, connection)
     requirement = Requirement.objects.filter(connection=connection, path=path).first() if path else None
     context = {
         "account": connection.account.public_id,

@@ -4,7 +4,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from accounts import selectors as account_selectors
@@ -41,10 +41,11 @@ def _paths_available(request, connection, path: str) -> dict:
     elif not member.can(permissions.SUBMIT_REQUIREMENTS):
         submit_reason = "Your role cannot submit information for accounts."
     link_reason = "" if member.can(permissions.CREATE_REMEDIATION_LINKS) else "Your role cannot create remediation links."
-    return {"submit_reason": submit_reason, "link_reason": link_reason}
+    support_reason = "" if member.can(permissions.FILE_SUPPORT_TICKETS) else "Your role cannot contact provider support."
+    return {"submit_reason": submit_reason, "link_reason": link_reason, "support_reason": support_reason}
 
 
-@require_GET
+@require_safe
 @operator_required(permissions.VIEW_ACCOUNTS)
 def requirement_detail(request: HttpRequest, account_id: str, path: str) -> HttpResponse:
     connection = _connection(request, account_id)
@@ -111,7 +112,7 @@ def remediation_link(request: HttpRequest, account_id: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@operator_required(permissions.VIEW_ACCOUNTS)
+@operator_required(permissions.FILE_SUPPORT_TICKETS)
 def contact_support(request: HttpRequest, account_id: str) -> HttpResponse:
     connection = _connection(request, account_id)
     path = request.GET.get("requirement", "")[:120]
@@ -133,8 +134,11 @@ def contact_support(request: HttpRequest, account_id: str) -> HttpResponse:
         "message": initial_message,
     })
     if request.method == "POST" and form.is_valid():
-        services.contact_support(actor=request.membership, connection=connection, path=path, information_request=info,
-                                 request_meta=request_meta(request), **form.cleaned_data)
+        try:
+            services.contact_support(actor=request.membership, connection=connection, path=path,
+                                     information_request=info, request_meta=request_meta(request), **form.cleaned_data)
+        except NotAllowed as error:
+            raise PermissionDenied(error.message) from error
         messages.success(request, "Your ticket was sent to provider support. They will reply by email.")
         return redirect("accounts:detail", account_id)
     context = {**_base(request, connection), "form": form, "title": title, "requirement": row, "info": info}

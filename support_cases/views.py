@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
@@ -62,7 +62,7 @@ def _case_context(
     }
 
 
-@require_GET
+@require_safe
 @operator_required(permissions.VIEW_SUPPORT_CASES)
 def case_detail(request: HttpRequest, account_id: str, case_id: str) -> HttpResponse:
     connection = _connection(request, account_id)
@@ -188,7 +188,7 @@ def link_problem(request: HttpRequest, state: str) -> HttpResponse:
 
 
 def _holder_meta(request: HttpRequest) -> dict:
-    return {"ip": request.META.get("REMOTE_ADDR"), "request_id": getattr(request, "request_id", "")}
+    return request_meta(request)
 
 
 def hosted(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -222,7 +222,7 @@ def _hosted_context(link: AccountLink, **extra) -> dict:
 
 @public_page
 @never_cache
-@require_GET
+@require_safe
 def hosted_entry(request: HttpRequest, token: str) -> HttpResponse:
     try:
         link = services.open_support_link(token)
@@ -235,7 +235,7 @@ def hosted_entry(request: HttpRequest, token: str) -> HttpResponse:
 
 @public_page
 @never_cache
-@require_GET
+@require_safe
 @hosted
 def hosted_cases(request: HttpRequest, link: AccountLink) -> HttpResponse:
     cases = selectors.with_urls(

@@ -1,5 +1,6 @@
 import os
 import shutil
+import sys
 
 import pytest
 from django.db import connection as db_connection
@@ -43,6 +44,21 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="Chromium is not installed (apt-get install chromium)"))
         if "celery_worker" in item.keywords and not settings.REDIS_URL:
             item.add_marker(pytest.mark.skip(reason="needs Redis: set REDIS_URL=redis://…"))
+
+
+# A real Celery worker (tests/platform_console/test_celery_worker.py, tests/faults/): one task at
+# a time, quiet, no cluster chatter.
+WORKER_COMMAND = [sys.executable, "-m", "celery", "-A", "platform_console", "worker", "--pool=solo",
+                  "--concurrency=1", "-l", "warning", "--without-heartbeat", "--without-gossip", "--without-mingle"]
+
+
+def worker_env(database: dict, **extra: str) -> dict:
+    """The environment of a worker process on the test database (PostgreSQL: SQLite's is in memory)."""
+    if db_connection.vendor != "postgresql":
+        pytest.skip("the worker process needs the test database on PostgreSQL (SQLite's is in memory)")
+    url = (f"postgres://{database['USER']}:{database.get('PASSWORD') or ''}@{database['HOST']}:{database['PORT']}"
+           f"/{database['NAME']}")
+    return {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": url, **extra}
 
 
 @pytest.fixture(scope="session")

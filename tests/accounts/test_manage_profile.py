@@ -1,6 +1,8 @@
 import pytest
 from django.urls import reverse
 
+from accounts.errors import ClearingNeedsConfirmation
+from accounts.management_services import update_profile
 from accounts.models import Account
 from platform_console.models import AuditEvent
 from tests.factories import ConnectionFactory, MembershipFactory
@@ -87,3 +89,73 @@ def test_accounts_that_collect_their_own_information_are_read_only(operator_clie
 def test_without_htmx_the_edit_redirects(operator_client, admin, custom_account):
     response = operator_client(admin).post(url(custom_account), VALID)
     assert response.status_code == 302
+
+
+# --- only what was sent changes; clearing is an explicit action ---------------------------------
+
+PROFILE = {k: v for k, v in VALID.items() if k != "address_line2"}
+
+
+@pytest.fixture
+def filled(custom_account):
+    """Acme Bakery with every profile detail set."""
+    Account.objects.filter(pk=custom_account.account_id).update(**PROFILE, address_line2="Unit 4")
+    return custom_account
+
+
+def stored(connection) -> dict:
+    return Account.objects.filter(pk=connection.account_id).values(*VALID).get()
+
+
+def test_an_empty_post_changes_nothing(operator_client, admin, filled):
+    response = operator_client(admin).post(url(filled), {}, headers=HTMX)
+    assert response.status_code == 422 and "Nothing to save" in response.content.decode()
+    assert stored(filled) == {**PROFILE, "address_line2": "Unit 4"}
+    assert not AuditEvent.objects.filter(action="account.profile_updated").exists()
+
+
+def test_fields_missing_from_the_post_keep_their_value(operator_client, admin, filled):
+    response = operator_client(admin).post(url(filled), {"name": "Acme Bread"}, headers=HTMX)
+    assert response.status_code == 200
+    assert stored(filled) == {**PROFILE, "name": "Acme Bread", "address_line2": "Unit 4"}
+    assert AuditEvent.objects.get(action="account.profile_updated").after == {"name": "Acme Bread"}
+
+
+@pytest.mark.parametrize("field", ["email", "url", "mcc", "phone", "address_line1", "address_postal_code"])
+def test_emptying_a_detail_the_provider_relies_on_asks_for_confirmation(operator_client, admin, filled, field):
+    response = operator_client(admin).post(url(filled), {**VALID, field: ""}, headers=HTMX)
+    html = response.content.decode()
+    assert response.status_code == 422 and f'id="id_{field}_error"' in html and "Saving clears this" in html
+    assert 'name="confirm_clear"' in html
+    assert stored(filled)[field] == PROFILE[field]
+
+
+def test_the_confirmation_box_is_not_shown_until_needed(operator_client, admin, filled):
+    html = operator_client(admin).get(url(filled) + "?edit=1", headers=HTMX).content.decode()
+    assert 'name="confirm_clear"' not in html
+
+
+def test_a_confirmed_clear_empties_the_detail(operator_client, admin, filled):
+    data = {**VALID, "address_line2": "Unit 4", "url": "", "confirm_clear": "on"}
+    response = operator_client(admin).post(url(filled), data, headers=HTMX)
+    assert response.status_code == 200 and stored(filled)["url"] == ""
+    assert AuditEvent.objects.get(action="account.profile_updated").after == {"url": ""}
+
+
+@pytest.mark.parametrize("field", ["support_email", "support_url", "address_line2"])
+def test_optional_details_clear_without_confirmation(operator_client, admin, filled, field):
+    response = operator_client(admin).post(url(filled), {**VALID, field: ""}, headers=HTMX)
+    assert response.status_code == 200 and stored(filled)[field] == ""
+
+
+def test_the_service_refuses_to_empty_a_relied_on_detail_unless_confirmed(admin, filled):
+    with pytest.raises(ClearingNeedsConfirmation) as refusal:
+        update_profile(actor=admin, connection=filled, data={"email": "", "mcc": "", "name": "Still Acme"})
+    assert refusal.value.fields == ["email", "mcc"] and stored(filled)["name"] == "Acme Bakery & Café"
+    update_profile(actor=admin, connection=filled, data={"email": ""}, confirm_clear=True)
+    assert stored(filled)["email"] == ""
+
+
+def test_address_line_2_is_saved(operator_client, admin, custom_account):
+    operator_client(admin).post(url(custom_account), {**VALID, "address_line2": "Unit 4"}, headers=HTMX)
+    assert stored(custom_account)["address_line2"] == "Unit 4"

@@ -27,6 +27,10 @@ def test_enrol_two_step_sign_out_and_sign_in_with_the_code(live_server, page, de
     page.get_by_role("button", name="Ada").or_(page.locator("[data-menu-button].user-button")).first.click()
     page.get_by_role("menuitem", name="Security settings").click()
     page.get_by_test_id("start-two-factor").click()
+    # Setting it up asks for the password first.
+    expect(page.get_by_text("This field is required.")).to_be_visible()
+    page.get_by_label("Your password").fill("demo")
+    page.get_by_test_id("start-two-factor").click()
     expect(page.get_by_test_id("qr-code").locator("svg")).to_be_visible()
     secret = page.get_by_test_id("totp-secret").inner_text()
     page.get_by_label("Code from your app").fill(code_from_secret(secret))
@@ -45,6 +49,12 @@ def test_enrol_two_step_sign_out_and_sign_in_with_the_code(live_server, page, de
     page.get_by_label("Authentication code").fill(code_from_secret(secret, offset=30))
     page.get_by_role("button", name="Verify").click()
     expect(page.get_by_role("heading", name="Home")).to_be_visible()
+
+    # Security settings list this browser's session.
+    page.goto(f"{live_server.url}/settings/security/")
+    expect(page.get_by_test_id("session-row")).to_have_count(1)
+    expect(page.get_by_test_id("session-row")).to_contain_text("This session")
+    page.screenshot(path="/tmp/security-settings.png", full_page=True)
 
 
 def test_send_a_transfer_after_the_re_authentication_prompt(live_server, page, demo_operator, sign_in):

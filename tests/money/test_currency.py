@@ -44,7 +44,7 @@ def test_it_parses_what_operators_type_into_minor_units(text, currency, minor):
     [
         ("", "usd", "Enter an amount"),
         ("abc", "usd", "as a number"),
-        ("1e400", "usd", "largest amount"),
+        ("1e400", "usd", "as a number"),
         ("NaN", "usd", "as a number"),
         ("0", "usd", "greater than zero"),
         ("-5", "usd", "greater than zero"),
@@ -56,6 +56,50 @@ def test_it_parses_what_operators_type_into_minor_units(text, currency, minor):
 def test_it_refuses_what_is_not_an_amount_of_the_currency(text, currency, message):
     with pytest.raises(AmountError, match=message):
         parse_amount(text, currency)
+
+
+@pytest.mark.parametrize(
+    "text,currency",
+    [
+        ("1e3", "usd"),  # Decimal reads it as a thousand
+        ("1E3", "jpy"),
+        ("١٢٣", "usd"),  # Arabic-Indic digits, which Decimal and int() read as 123
+        ("۱۲۳", "usd"),  # Extended Arabic-Indic
+        ("１２３", "jpy"),  # fullwidth
+        ("12.٥٠", "usd"),
+        ("1_000", "usd"),
+        ("+5", "usd"),
+        ("Infinity", "usd"),
+        ("0x10", "usd"),
+        ("1.2.3", "usd"),
+    ],
+)
+def test_only_ascii_digits_written_out_are_an_amount(text, currency):
+    with pytest.raises(AmountError, match="as a number"):
+        parse_amount(text, currency)
+
+
+@pytest.mark.parametrize(
+    "text,currency,message",
+    [
+        ("12.345", "usd", "at most 2 decimals"),
+        ("12.340", "usd", "at most 2 decimals"),  # not silently read as 12.34
+        ("1.5", "jpy", "no minor unit"),
+        ("500.0", "jpy", "no minor unit"),
+        ("1.2345", "kwd", "at most 3 decimals"),
+    ],
+)
+def test_more_decimals_than_the_currency_has_are_refused(text, currency, message):
+    with pytest.raises(AmountError, match=message):
+        parse_amount(text, currency)
+
+
+@pytest.mark.parametrize(
+    "text,currency,minor",
+    [(".50", "usd", 50), ("12.5", "usd", 1250), ("12.", "usd", 1200), ("007", "jpy", 7), ("1 250.50", "eur", 125050)],
+)
+def test_what_an_operator_types_still_parses(text, currency, minor):
+    assert parse_amount(text, currency) == minor
 
 
 @pytest.mark.parametrize(

@@ -1,17 +1,15 @@
 """A real Celery worker, against Redis, sends an email from the outbox."""
 
-import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from django.db import connection as db_connection
 
 from platform_console.celery import app
 from platform_console.models import OutboxEmail
 from platform_console.outbox import queue_email
+from tests.conftest import WORKER_COMMAND, worker_env
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,22 +17,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def worker(tmp_path, settings):
-    if db_connection.vendor != "postgresql":
-        pytest.skip("the worker process needs the test database on PostgreSQL (SQLite's is in memory)")
-    db = settings.DATABASES["default"]
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(tmp_path / "mail"),
-    }
+    env = worker_env(settings.DATABASES["default"],
+                     EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+                     EMAIL_FILE_PATH=str(tmp_path / "mail"))
     log = open(tmp_path / "worker.log", "wb")  # noqa: SIM115 - closed in the finally below
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "platform_console", "worker", "--pool=solo", "--concurrency=1",
-         "-l", "warning", "--without-heartbeat", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
+    process = subprocess.Popen(WORKER_COMMAND, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     app.conf.task_always_eager = False
     try:
         yield tmp_path / "mail"

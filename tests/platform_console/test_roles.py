@@ -28,6 +28,10 @@ def test_the_five_roles_ship_as_data():
         ("support_specialist", P.VIEW_BALANCES, False),
         ("view_only", P.VIEW_ACCOUNTS, True),
         ("view_only", P.EXPORT_ACCOUNTS, False),
+        ("view_only", P.FILE_SUPPORT_TICKETS, False),
+        ("analyst", P.FILE_SUPPORT_TICKETS, True),
+        ("developer", P.FILE_SUPPORT_TICKETS, True),
+        ("support_specialist", P.FILE_SUPPORT_TICKETS, True),
     ],
 )
 def test_shipped_roles_follow_the_permission_matrix(role, permission, allowed):

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.errors import NotAllowed
 from accounts.models import Account, AccountLink, Connection, Person
 from requirements_engine import services
 from requirements_engine.models import InformationRequest, RemediationTicket, Requirement
@@ -173,6 +174,45 @@ def test_contact_support_files_a_prefilled_ticket(operator_client, admin, mixed,
     ticket = RemediationTicket.objects.get()
     assert ticket.requirement_path == "company.phone" and ticket.context["deadline"]
     assert mail.outbox[-1].to == ["support@provider.example"]
+
+
+def contact_url(connection, **query) -> str:
+    url = reverse("requirements_engine:contact_support", args=[connection.account.public_id])
+    return url + "".join(f"{'&' if i else '?'}{k}={v}" for i, (k, v) in enumerate(query.items()))
+
+
+def test_view_only_members_cannot_file_a_support_ticket(operator_client, viewer, mixed, run_on_commit):
+    client = operator_client(viewer)
+    url = contact_url(mixed, requirement="company.phone")
+    assert client.get(url).status_code == 403
+    with run_on_commit():
+        response = client.post(url, {"subject": "Help", "message": "Please help"})
+    assert response.status_code == 403
+    assert not RemediationTicket.objects.exists() and not mail.outbox
+
+
+def test_the_service_refuses_a_view_only_member_too(viewer, mixed):
+    with pytest.raises(NotAllowed):
+        services.contact_support(actor=viewer, connection=mixed, subject="Help", message="Please help",
+                                 path="company.phone")
+    assert not RemediationTicket.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["developer", "analyst", "support_specialist"])
+def test_other_roles_still_file_support_tickets(operator_client, platform, mixed, role):
+    client = operator_client(MembershipFactory(platform=platform, roles=[role]))
+    response = client.post(contact_url(mixed, requirement="company.phone"), {"subject": "Help", "message": "Hi"})
+    assert response.status_code == 302 and RemediationTicket.objects.count() == 1
+
+
+def test_view_only_sees_no_contact_support_control(operator_client, viewer, admin, mixed):
+    info = InformationRequest.objects.get(connection=mixed)
+    pages = [req_url(mixed, "company.phone"),
+             reverse("requirements_engine:request", args=[mixed.account.public_id, info.public_id])]
+    for page in pages:
+        html = operator_client(viewer).get(page).content.decode()
+        assert 'data-testid="contact-support"' not in html and "cannot contact provider support" in html
+        assert 'data-testid="contact-support"' in operator_client(admin).get(page).content.decode()
 
 
 # --- remediation links --------------------------------------------------------------------

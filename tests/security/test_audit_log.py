@@ -96,3 +96,23 @@ def test_csv_export_follows_the_filters_and_defuses_formulas(operator_client, ad
     assert len(table) == 1 + 3 and all(row[3].startswith("account.") for row in table[1:])
     assert "attachment" in response["Content-Disposition"]
     assert not any(cell.startswith("=") for row in table for cell in row)
+
+
+def test_live_and_test_events_are_apart_and_the_current_mode_is_the_default(operator_client, admin):
+    from platform_console.middleware import SESSION_LIVEMODE
+
+    record_audit(actor=admin, action="account.created", account_public_id="acct_LIVE", livemode=True)
+    record_audit(actor=admin, action="account.created", account_public_id="acct_TEST", livemode=False)
+    client = operator_client(admin)
+    live = client.get(LOG).content.decode()
+    assert "acct_LIVE" in live and "acct_TEST" not in live
+    session = client.session
+    session[SESSION_LIVEMODE] = False
+    session.save()
+    test = client.get(LOG).content.decode()
+    assert "acct_TEST" in test and "acct_LIVE" not in test
+    assert '<option value="test" selected>' in test
+    both = client.get(LOG, {"mode": "all"}).content.decode()
+    assert "acct_TEST" in both and "acct_LIVE" in both
+    exported = client.get(reverse("audit_export"), {"mode": "live"}).getvalue().decode()
+    assert "acct_LIVE" in exported and "acct_TEST" not in exported

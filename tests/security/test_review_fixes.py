@@ -114,4 +114,6 @@ def test_re_authentication_guesses_count_towards_the_lockout(operator_client, ad
         client.post(reverse("money:add_to_balance"), {**data, "reauth-password": "guess"}, headers={"HX-Request": "true"})
     response = client.post(reverse("money:add_to_balance"), {**data, "reauth-password": "pw"},
                            headers={"HX-Request": "true"})
-    assert response.status_code == 429 and not TopUp.objects.exists()  # locked out, even with the right one
+    # Slowed down, even with the right password: the dialog says how long to wait.
+    assert response.status_code == 422 and not TopUp.objects.exists()
+    assert "Too many failed tries for this account" in response.content.decode()

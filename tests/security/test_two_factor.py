@@ -23,7 +23,7 @@ def code_for(device, at=None):
 
 
 def enrol(client, user):
-    client.post(SECURITY, {"action": "start"})
+    client.post(SECURITY, {"action": "start", "reauth-password": "pw"})
     device = TOTPDevice.objects.get(user=user, confirmed=False)
     response = client.post(SECURITY, {"action": "confirm", "code": code_for(device)})
     return device, response
@@ -31,7 +31,7 @@ def enrol(client, user):
 
 def test_enrolment_shows_a_local_qr_code_then_recovery_codes_once(operator_client, admin):
     client = operator_client(admin)
-    client.post(SECURITY, {"action": "start"})
+    client.post(SECURITY, {"action": "start", "reauth-password": "pw"})
     page = client.get(SECURITY).content.decode()
     qr = page.split('data-testid="qr-code"')[1].split("</div>")[0]
     assert "<svg" in qr and "<path" in qr and "<img" not in qr and "src=" not in qr  # drawn here, not fetched
@@ -44,7 +44,7 @@ def test_enrolment_shows_a_local_qr_code_then_recovery_codes_once(operator_clien
 
 def test_a_wrong_first_code_does_not_enrol(operator_client, admin):
     client = operator_client(admin)
-    client.post(SECURITY, {"action": "start"})
+    client.post(SECURITY, {"action": "start", "reauth-password": "pw"})
     response = client.post(SECURITY, {"action": "confirm", "code": "000000"})
     assert response.status_code == 422 and not security.has_two_factor(admin.user)
 
@@ -96,12 +96,18 @@ def test_a_platform_can_require_two_step_authentication(operator_client, analyst
     assert client.get(reverse("accounts:list")).status_code == 200
 
 
-def test_turning_it_off_needs_the_password_and_is_refused_when_required(operator_client, admin):
+def test_turning_it_off_needs_the_password_and_a_code_and_is_refused_when_required(operator_client, admin):
     client = operator_client(admin)
-    enrol(client, admin.user)
-    assert client.post(SECURITY, {"action": "disable", "password": "wrong"}).status_code == 422
-    Platform.objects.filter(pk=admin.platform_id).update(require_two_step_auth=True)
-    assert client.post(SECURITY, {"action": "disable", "password": "pw"}).status_code == 422
+    device, _ = enrol(client, admin.user)
+    with time_machine.travel(timezone.now() + timedelta(minutes=1), tick=False):
+        code = code_for(device, timezone.now())
+        assert client.post(SECURITY, {"action": "disable", "reauth-password": "wrong",
+                                      "reauth-code": code}).status_code == 422
+        assert client.post(SECURITY, {"action": "disable", "reauth-password": "pw"}).status_code == 422  # no code
+        Platform.objects.filter(pk=admin.platform_id).update(require_two_step_auth=True)
+        assert client.post(SECURITY, {"action": "disable", "reauth-password": "pw",
+                                      "reauth-code": code}).status_code == 422
     Platform.objects.filter(pk=admin.platform_id).update(require_two_step_auth=False)
-    client.post(SECURITY, {"action": "disable", "password": "pw"})
+    with time_machine.travel(timezone.now() + timedelta(minutes=2), tick=False):
+        client.post(SECURITY, {"action": "disable", "reauth-password": "pw", "reauth-code": code_for(device, timezone.now())})
     assert not security.has_two_factor(admin.user)
