@@ -16,10 +16,11 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3; do \
 check-python:
 	@if [ -z "$(PYTHON)" ]; then echo "Platform Console needs Python 3.12 or newer (Django 6). Install it, or run: make PYTHON=/path/to/python3.12 run" >&2; exit 1; fi
 
-$(VENV)/.installed: requirements.lock | check-python
+# The production pins (all the image installs) and the test tools pinned on top of them.
+$(VENV)/.installed: requirements.lock tests/requirements.lock | check-python
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet -r requirements.lock -r tests/requirements.lock
 	@touch $@
 
 venv: $(VENV)/.installed
@@ -42,14 +43,13 @@ test: venv
 # database of its own and measures the console there, beside Django's admin and pgbench.
 # make bench BENCH_ARGS="--accounts 1000000"   (see: python manage.py bench --help)
 bench: venv
-	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/console_bench}" DEBUG=0 \
+	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/console_bench}" DEBUG=0 CELERY_TASK_ALWAYS_EAGER=1 \
 	SECRET_KEY="$${SECRET_KEY:-bench-only-not-a-secret}" $(PY) manage.py bench $(BENCH_ARGS)
 
+# Rewrites requirements.lock (production) and tests/requirements.lock (the test extra) from
+# pyproject.toml in a throwaway venv, keeping the pins they already have; UPGRADE=1 resolves afresh.
 lock: check-python
-	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
-	.lockenv/bin/pip install --quiet ".[test]"
-	.lockenv/bin/pip freeze --exclude-editable | grep -v '^platform-console' > requirements.lock
-	rm -rf .lockenv
+	UPGRADE="$(UPGRADE)" $(PYTHON) platform_console/deploy/lock.py
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache

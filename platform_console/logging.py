@@ -1,7 +1,9 @@
 """Log filters. Hosted-page URLs carry bearer tokens (domain.md §9): they are never logged."""
 
+import json
 import logging
 import re
+import time
 from collections.abc import Mapping
 
 BEARER_PATH = re.compile(r"(/(?:onboard|remediate|support-link|invite)/)[^/\s\"?]+")
@@ -23,3 +25,37 @@ class RedactBearerLinks(logging.Filter):
         if request is not None and hasattr(request, "path"):
             record.request = None  # the default formatter would print the request line with the token
         return True
+
+
+# The fields a request line carries (request_log.py), printed after the message in text and as
+# keys in JSON.
+REQUEST_FIELDS = ("request_id", "user", "platform", "method", "path", "status", "duration_ms")
+
+
+class TextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        extra = " ".join(f"{name}={redact(str(getattr(record, name)))}" for name in REQUEST_FIELDS
+                         if getattr(record, name, "") not in ("", None))
+        return f"{line} {extra}" if extra else line
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line (LOG_FORMAT=json), for log collectors. Times are UTC."""
+
+    converter = time.gmtime
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "logger": record.name,
+            "message": redact(record.getMessage()),
+        }
+        for name in REQUEST_FIELDS:
+            value = getattr(record, name, None)
+            if value not in ("", None):
+                entry[name] = redact(value) if isinstance(value, str) else value
+        if record.exc_info:
+            entry["exception"] = redact(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False)

@@ -5,6 +5,7 @@ in-process. `DATABASE_URL` and `REDIS_URL` switch to PostgreSQL and Redis. No se
 default that works with DEBUG off.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -28,7 +29,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "platform_console.apps.BackofficeConfig",  # Django's admin with two-step sign-in
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -49,6 +50,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: times the whole request, gives it its id, logs one line, maps a cancelled query.
+    "platform_console.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Before sessions and views: refuses control characters (NUL) in URLs and forms, and sets
@@ -87,10 +90,25 @@ TEMPLATES = [
     },
 ]
 
+# Said once at start (apps.py logs them): what this process runs on that production should not.
+STARTUP_WARNINGS: list[str] = []
+
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Web requests may not hold a worker on one slow query: PostgreSQL cancels any statement of a
+    # web process after this long (the error page says so). Workers, sweeps and the benchmark
+    # loader are not web processes (wsgi.py marks the web process).
+    DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=5000)
+    if os.environ.get("CONSOLE_PROCESS") == "web" and DB_STATEMENT_TIMEOUT_MS > 0:
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
+elif not DEBUG:
+    # SQLite ignores row locks: money movement is only safe on PostgreSQL.
+    if not env.bool("CONSOLE_ALLOW_SQLITE", default=False):
+        raise ImproperlyConfigured("Without DEBUG the console needs PostgreSQL: set DATABASE_URL=postgres://… "
+                                   "(or CONSOLE_ALLOW_SQLITE=1 for a single-machine trial).")
+    STARTUP_WARNINGS.append("Running on SQLite (CONSOLE_ALLOW_SQLITE=1): row locks are ignored; not for production.")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -110,7 +128,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -163,6 +181,9 @@ SESSION_COOKIE_AGE = SESSION_LIFETIME
 # authentication is older than this (seconds).
 REAUTH_MAX_AGE = env.int("REAUTH_MAX_AGE", default=600)
 OTP_TOTP_ISSUER = "Platform Console"
+# Staff without an authenticator may sign in to the back office with a password alone only where
+# this is on (by default only with DEBUG).
+BACKOFFICE_ALLOW_PASSWORD_ONLY = env.bool("BACKOFFICE_ALLOW_PASSWORD_ONLY", default=DEBUG)
 
 # Security: HTTPS-only cookies and HSTS whenever DEBUG is off.
 SESSION_COOKIE_HTTPONLY = True
@@ -195,6 +216,9 @@ EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 # Seconds an SMTP connection or command may wait on a silent server. It bounds how long one send
 # can take, and so how long the outbox holds an email it is sending (outbox.send_lease).
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+# Or all of the above in one URL: smtp+tls://user:password@smtp.example.com:587 (smtp+ssl:// for 465).
+if env("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Platform Console <console@localhost>")
 
 # Celery: with no REDIS_URL every task runs eagerly in-process (the embedded mode).
@@ -210,6 +234,12 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0, "socket_connect_timeout": 2, "socket_timeout": 2}
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+if CELERY_TASK_ALWAYS_EAGER and not DEBUG:
+    # In-process tasks make every email and sweep run inside a web request.
+    if not env.bool("CELERY_TASK_ALWAYS_EAGER", default=False):
+        raise ImproperlyConfigured("Without DEBUG the console needs a broker: set REDIS_URL=redis://… "
+                                   "(or CELERY_TASK_ALWAYS_EAGER=1 for a single-machine trial).")
+    STARTUP_WARNINGS.append("Celery tasks run in-process (CELERY_TASK_ALWAYS_EAGER=1): not for production.")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -262,11 +292,19 @@ PAYOUT_MINIMUM_DELAY_DAYS = {"default": 2, **{k.upper() if k != "default" else k
 # Demo logins with the password "demo" exist only for local development.
 CONSOLE_ALLOW_DEMO_SEED = DEBUG
 
+# Text for a terminal, or one JSON object a line for a log collector (LOG_FORMAT=json). Every
+# request gets one line from platform_console.request_log; bearer links are redacted everywhere.
+LOG_FORMAT = env("LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"redact_bearer_links": {"()": "platform_console.logging.RedactBearerLinks"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_bearer_links"]}},
+    "formatters": {
+        "text": {"()": "platform_console.logging.TextFormatter", "format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "platform_console.logging.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_bearer_links"],
+                             "formatter": "json" if LOG_FORMAT == "json" else "text"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},

@@ -1,18 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from accounts import hosted_views
 from accounts import urls as account_urls
 from requirements_engine import hosted_views as remediation_views
 
-from . import audit_views, security_views, team_views, views
+from . import audit_views, health, security_views, team_views, views
 from .decorators import public_page
-
-admin.site.site_header = "Platform Console — provider back office"
-admin.site.site_title = "Back office"
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -38,5 +33,6 @@ urlpatterns = [
     path("onboarding/<slug:step>/", hosted_views.onboard_step, name="onboard_step"),
     path("remediate/<str:token>/", remediation_views.remediate_entry, name="remediate_entry"),
     path("backoffice/", admin.site.urls),
-    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
+    path("favicon.ico", views.favicon),
+    path("healthz", health.healthz, name="healthz"),
 ]

@@ -1,20 +1,21 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import selectors as account_selectors
 
 from . import permissions, services
-from .decorators import operator_required
+from .decorators import operator_required, public_page
 from .forms import PlatformProfileForm
 from .middleware import SESSION_LIVEMODE, SESSION_PLATFORM, request_meta
 from .models import AuditEvent, Membership
 
 
-@require_GET
+@require_safe
 @operator_required(permissions.VIEW_ACCOUNTS)
 def home(request: HttpRequest) -> HttpResponse:
     counts = account_selectors.status_counts(platform=request.platform, livemode=request.livemode)
@@ -35,8 +36,10 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _back(request: HttpRequest, fallback: str = "home") -> HttpResponse:
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return redirect(target)
+    # A path on this site, redirected to as it is: redirect() would first try it as a URL name and
+    # answer 500 for anything that is neither ("next=123").
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return HttpResponseRedirect(target)
     return redirect(fallback)
 
 
@@ -82,3 +85,11 @@ def platform_profile(request: HttpRequest) -> HttpResponse:
             field.disabled = True
     return render(request, "platform_console/platform_profile.html", {"form": form, "can_edit": can_edit},
                   status=422 if form.errors else 200)
+
+
+@public_page
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    # Resolved per request, not when the URLs are imported: a management command on a server
+    # whose static files were never collected must not need the manifest.
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))

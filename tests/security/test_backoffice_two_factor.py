@@ -1,0 +1,77 @@
+"""The back office asks staff for a code when they have an authenticator, and in production
+needs one."""
+
+import io
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.utils import timezone
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from platform_console.models import User
+
+pytestmark = pytest.mark.django_db
+LOGIN = "/backoffice/login/?next=/backoffice/"
+
+
+def create_staff(monkeypatch, *args):
+    monkeypatch.setenv("STAFF_PASSWORD", "a-long-staff-passphrase")
+    out = io.StringIO()
+    call_command("create_staff_user", "--email", "Risk@Provider.example", *args, stdout=out)
+    return out.getvalue()
+
+
+def sign_in(**extra):
+    browser = Client()
+    response = browser.post(LOGIN, {"username": "risk@provider.example", "password": "a-long-staff-passphrase",
+                                    "this_is_the_login_form": "1", "next": "/backoffice/", **extra})
+    return browser, response
+
+
+def test_create_staff_user_sets_up_the_authenticator_and_prints_it_once(monkeypatch):
+    output = create_staff(monkeypatch)
+    user = User.objects.get(email="risk@provider.example")
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    assert user.is_staff and not user.is_superuser and user.check_password("a-long-staff-passphrase")
+    assert device.config_url in output and len(re.findall(r"[0-9a-f]{8}-[0-9a-f]{8}", output)) == 10
+
+
+def test_staff_with_an_authenticator_need_the_code(monkeypatch, settings):
+    create_staff(monkeypatch)
+    device = TOTPDevice.objects.get(user__email="risk@provider.example")
+    browser, response = sign_in()
+    assert response.status_code == 200 and browser.get("/backoffice/").status_code == 302  # not in
+    with time_machine.travel(timezone.now() + timedelta(minutes=1), tick=False):
+        browser, response = sign_in(otp_device=device.persistent_id, otp_token=f"{totp(device.bin_key):06d}")
+        assert response.status_code == 302
+        assert browser.get("/backoffice/").status_code == 200
+
+
+def test_in_production_staff_without_an_authenticator_are_refused(monkeypatch, settings):
+    settings.BACKOFFICE_ALLOW_PASSWORD_ONLY = False
+    User.objects.create_user(email="risk@provider.example", password="a-long-staff-passphrase", is_staff=True)
+    browser, response = sign_in()
+    assert response.status_code == 200 and "needs two-step sign-in" in response.content.decode()
+    assert browser.get("/backoffice/").status_code == 302
+    forced = Client()
+    forced.force_login(User.objects.get(email="risk@provider.example"))
+    assert forced.get("/backoffice/").status_code == 302  # a password-only session is not enough either
+
+
+def test_password_only_staff_where_explicitly_allowed(monkeypatch, settings):
+    settings.BACKOFFICE_ALLOW_PASSWORD_ONLY = True
+    create_staff(monkeypatch, "--without-two-factor")
+    browser, response = sign_in()
+    assert response.status_code == 302 and browser.get("/backoffice/").status_code == 200
+
+
+def test_staff_without_two_factor_cannot_be_created_in_production(monkeypatch, settings):
+    settings.BACKOFFICE_ALLOW_PASSWORD_ONLY = False
+    with pytest.raises(CommandError, match="need two-step sign-in"):
+        create_staff(monkeypatch, "--without-two-factor")
+    assert not User.objects.exists()
