@@ -24,9 +24,10 @@ from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
+from . import permissions
 from .audit import record_audit
 from .celery import enqueue
-from .models import OutboxEmail, Platform
+from .models import Membership, OutboxEmail, Platform
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ LINK_KEY = "url"
 
 
 class OutboxError(Exception):
-    """Why the back office cannot do what it was asked, in a sentence for its user."""
+    """Why a failed email cannot be sent again, in a sentence for the person who asked."""
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -184,13 +185,17 @@ def due_ids(limit: int = 500) -> list[int]:
     return list(due.order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
 
 
-# --- failed emails (provider staff, in the back office) ---------------------------------------
+# --- failed emails (the platform's Administrators in Settings › Emails; provider staff in the back office)
 
 
 @transaction.atomic
-def retry_email(*, email: OutboxEmail, staff_email: str) -> OutboxEmail:
-    """Give a failed email a new retry schedule, its first attempt at once. Raises OutboxError if
-    it is no longer failed, or if its one-time link was erased when it was given up."""
+def retry_email(*, email: OutboxEmail, actor: Membership | None = None, staff_email: str = "") -> OutboxEmail:
+    """Give a failed email a new retry schedule, its first attempt at once: by a platform's
+    Administrator (`actor`, from Settings › Emails) or provider staff (`staff_email`, from the
+    back office). Raises OutboxError if it is no longer failed, or if its one-time link was erased
+    when it was given up."""
+    if actor is not None and (not actor.can(permissions.MANAGE_EMAILS) or email.platform_id != actor.platform_id):
+        raise OutboxError("Only the platform's Administrators can send its emails again.")
     if email.link_erased_at is not None:
         raise OutboxError(f"The email to {email.to} carried a one-time link, erased when it was given up: "
                           "the platform must send a new link.")
@@ -200,9 +205,9 @@ def retry_email(*, email: OutboxEmail, staff_email: str) -> OutboxEmail:
     if retried != 1:
         raise OutboxError(f"The email to {email.to} is no longer failed.")
     if email.platform_id is not None:
-        record_audit(actor=None, platform=email.platform, action="email.retried", object_type="outboxemail",
+        record_audit(actor=actor, platform=email.platform, action="email.retried", object_type="outboxemail",
                      object_id=str(email.message_uuid), after={"to": email.to, "template": email.template},
-                     actor_label=f"provider ({staff_email})")
+                     actor_label="" if actor is not None else f"provider ({staff_email})")
     transaction.on_commit(partial(_dispatch, email.pk))
     email.refresh_from_db()
     return email

@@ -34,6 +34,8 @@ DELETE_ACCOUNTS: Final = "accounts.delete"
 VIEW_BALANCES: Final = "money.view_balances"
 EXPORT_ACCOUNTS: Final = "accounts.export"
 MANAGE_TEAM: Final = "team.manage"
+# See the platform's emails that could not be delivered and send them again.
+MANAGE_EMAILS: Final = "emails.manage"
 VIEW_AUDIT_LOG: Final = "audit.view"
 EDIT_PLATFORM_PROFILE: Final = "platform.edit_profile"
 CHANGE_REPRESENTATIVE: Final = "persons.change_representative"

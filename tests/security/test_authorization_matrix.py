@@ -22,6 +22,7 @@ EXPECTED = {
     "login": (PUBLIC, PUBLIC),
     "login_verify": (PUBLIC, PUBLIC),
     "healthz": (PUBLIC, None),
+    "failed_emails": (P.MANAGE_EMAILS, P.MANAGE_EMAILS),
     "logout": (None, PUBLIC),
     "switch_platform": (None, ANY),
     "set_mode": (None, ANY),
