@@ -211,8 +211,11 @@ class OutboxEmail(models.Model):
     last_error = models.TextField(blank=True)
     # When a pending email may be attempted (again): the re-dispatch and the task take it only then.
     next_attempt_at = models.DateTimeField(default=timezone.now)
-    # When the current attempt started; the claim lapses outbox.send_lease() later.
+    # When the current attempt started: it names the claim, so a late worker cannot touch a newer one.
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Until when the claim holds: short, and renewed by the sending worker while it talks to the
+    # server (outbox.LEASE). A claim past it is a dead worker's; the re-dispatch takes the email.
+    lease_until = models.DateTimeField(null=True, blank=True)
     # With the id, the Message-ID of every attempt: the copy sent again after a worker died while
     # the server was accepting the first is recognisably the same email.
     message_uuid = models.UUIDField(default=uuid.uuid4, editable=False)

@@ -9,6 +9,8 @@ day later.
 """
 
 import logging
+import threading
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 from functools import partial
@@ -18,7 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.template import Context
 from django.template.loader import get_template, render_to_string
@@ -52,11 +54,33 @@ def retry_delay(attempts: int) -> timedelta:
     return min(FIRST_RETRY * 2 ** (attempts - 1), RETRY_CAP)
 
 
-def send_lease() -> timedelta:
-    """How long a claim lasts. One send is at most a dozen SMTP round trips (connect, banner, EHLO,
-    STARTTLS and EHLO again, AUTH, MAIL, RCPT, DATA, the message, QUIT), each cut off after
-    EMAIL_TIMEOUT, so a live worker has finished by then: an older claim is a dead worker's."""
-    return timedelta(seconds=12 * settings.EMAIL_TIMEOUT)
+def lease() -> timedelta:
+    """How long a claim holds unless renewed. The sending worker renews it every third of that
+    while it talks to the mail server, however long the server takes; a worker that died stops
+    renewing, and its email is taken again soon after."""
+    return timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+
+
+@contextmanager
+def _renewing(email: OutboxEmail):
+    """Keep the claim on `email` alive while the block runs (a thread with its own connection)."""
+    stop = threading.Event()
+
+    def renew() -> None:
+        try:
+            while not stop.wait(lease().total_seconds() / 3):
+                OutboxEmail.objects.filter(pk=email.pk, status=OutboxEmail.Status.SENDING,
+                                           claimed_at=email.claimed_at).update(lease_until=timezone.now() + lease())
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=renew, name=f"outbox-lease-{email.pk}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def queue_email(*, to: str, template: str, context: dict, platform: Platform | None = None) -> OutboxEmail:
@@ -114,7 +138,8 @@ def claim(email_id: int) -> OutboxEmail | None:
     now = timezone.now()
     due = OutboxEmail.objects.filter(Q(attempts=0) | Q(next_attempt_at__lte=now), pk=email_id,
                                      status=OutboxEmail.Status.PENDING)
-    if due.update(status=OutboxEmail.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1) != 1:
+    if due.update(status=OutboxEmail.Status.SENDING, claimed_at=now, lease_until=now + lease(),
+                  attempts=F("attempts") + 1) != 1:
         return None
     return OutboxEmail.objects.get(pk=email_id)
 
@@ -131,14 +156,15 @@ def send(email_id: int) -> str:
         return _attempt_failed(email, f"Not a valid recipient address: {error.messages[0]}", last=True)
     try:
         message = build_message(email)
-        message.send()
+        with _renewing(email):
+            message.send()
     except Exception as error:  # the server is down, refuses us, times out; a template is missing
         logger.warning("Outbox email %s: attempt %s failed", email.pk, email.attempts, exc_info=True)
         return _attempt_failed(email, repr(error))
     # Even if a re-dispatch took the row meanwhile (our claim lapsed): it has been sent.
     OutboxEmail.objects.filter(pk=email.pk).update(
         status=OutboxEmail.Status.SENT, sent_at=timezone.now(), subject=message.subject[:200], claimed_at=None,
-        last_error="", **_without_link(email),
+        lease_until=None, last_error="", **_without_link(email),
     )
     return "sent"
 
@@ -149,10 +175,11 @@ def _attempt_failed(email: OutboxEmail, error: str, *, last: bool = False, retry
     now = timezone.now()
     ours = OutboxEmail.objects.filter(pk=email.pk, status=OutboxEmail.Status.SENDING, claimed_at=email.claimed_at)
     if last or email.attempts >= MAX_ATTEMPTS:
-        ours.update(status=OutboxEmail.Status.FAILED, last_error=error[:2000], claimed_at=None, **_without_link(email))
+        ours.update(status=OutboxEmail.Status.FAILED, last_error=error[:2000], claimed_at=None, lease_until=None,
+                    **_without_link(email))
         logger.error("Outbox email %s given up after %s attempts: %s", email.pk, email.attempts, error)
         return "failed"
-    ours.update(status=OutboxEmail.Status.PENDING, last_error=error[:2000], claimed_at=None,
+    ours.update(status=OutboxEmail.Status.PENDING, last_error=error[:2000], claimed_at=None, lease_until=None,
                 next_attempt_at=retry_at or now + retry_delay(email.attempts))
     return "pending"
 
@@ -173,7 +200,8 @@ def release_lapsed_claims() -> int:
     """Claims whose worker died mid-send: the attempt counts as failed, and the next one is due
     now (the lease was the wait), or the email is given up if that was its last."""
     now = timezone.now()
-    lapsed = list(OutboxEmail.objects.filter(status=OutboxEmail.Status.SENDING, claimed_at__lt=now - send_lease())[:500])
+    lapsed = list(OutboxEmail.objects.filter(Q(lease_until__lt=now) | Q(lease_until__isnull=True),
+                                             status=OutboxEmail.Status.SENDING)[:500])
     for email in lapsed:
         _attempt_failed(email, "The worker stopped during the attempt.", retry_at=now)
     return len(lapsed)

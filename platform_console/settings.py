@@ -213,9 +213,11 @@ EMAIL_BACKEND = env(
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / "sent_emails"))
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
-# Seconds an SMTP connection or command may wait on a silent server. It bounds how long one send
-# can take, and so how long the outbox holds an email it is sending (outbox.send_lease).
+# Seconds an SMTP connection or command may wait on a silent server.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+# How long a worker's claim on an email holds unless it renews it (it does, every third of this,
+# while it sends): if the worker dies, the email is sent again this long after.
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=30)
 # Or all of the above in one URL: smtp+tls://user:password@smtp.example.com:587 (smtp+ssl:// for 465).
 if env("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))

@@ -1,8 +1,10 @@
+import time
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.utils import timezone
 
@@ -89,7 +91,8 @@ def test_a_new_email_is_left_to_the_dispatch_of_its_commit_for_a_while(django_ca
 
 def test_a_claim_abandoned_by_a_dead_worker_is_taken_again():
     email = OutboxEmail.objects.create(to="a@b.example", template=TEMPLATE, context=CONTEXT, status="sending",
-                                       attempts=1, claimed_at=timezone.now() - outbox.send_lease() - timedelta(seconds=1))
+                                       attempts=1, claimed_at=timezone.now() - timedelta(minutes=5),
+                                       lease_until=timezone.now() - timedelta(seconds=1))
     assert redispatch_pending_emails.delay().get() == 1
     email.refresh_from_db()
     assert email.status == "sent" and email.attempts == 2 and len(mail.outbox) == 1
@@ -97,7 +100,7 @@ def test_a_claim_abandoned_by_a_dead_worker_is_taken_again():
 
 def test_a_fresh_claim_is_left_to_its_worker():
     email = OutboxEmail.objects.create(to="a@b.example", template=TEMPLATE, context=CONTEXT, status="sending",
-                                       attempts=1, claimed_at=timezone.now())
+                                       attempts=1, claimed_at=timezone.now(), lease_until=timezone.now() + outbox.lease())
     assert redispatch_pending_emails.delay().get() == 0
     assert dispatch_outbox_email.delay(email.pk).get() == "skipped" and mail.outbox == []
 
@@ -154,13 +157,44 @@ def test_the_link_is_erased_when_the_email_is_given_up(broken_smtp):
 
 
 def test_a_claim_lapsed_on_the_last_attempt_gives_the_email_up():
-    lapsed = timezone.now() - outbox.send_lease() - timedelta(seconds=1)
+    lapsed = timezone.now() - timedelta(seconds=1)
     email = OutboxEmail.objects.create(to="a@b.example", template=TEMPLATE, context=CONTEXT, status="sending",
-                                       attempts=outbox.MAX_ATTEMPTS, claimed_at=lapsed)
+                                       attempts=outbox.MAX_ATTEMPTS, claimed_at=lapsed, lease_until=lapsed)
     assert redispatch_pending_emails() == 0
     email.refresh_from_db()
     assert email.status == "failed" and "url" not in email.context and mail.outbox == []
 
 
-def test_the_lease_outlasts_every_smtp_round_trip_of_a_send(settings):
-    assert outbox.send_lease() >= timedelta(seconds=10 * settings.EMAIL_TIMEOUT)
+def test_the_lease_is_short(settings):
+    assert outbox.lease() == timedelta(seconds=settings.OUTBOX_LEASE_SECONDS) <= timedelta(minutes=1)
+
+
+def test_a_claim_from_before_leases_existed_counts_as_lapsed():
+    OutboxEmail.objects.create(to="a@b.example", template=TEMPLATE, context=CONTEXT, status="sending", attempts=1,
+                               claimed_at=timezone.now(), lease_until=None)
+    assert outbox.release_lapsed_claims() == 1
+
+
+class SlowBackend(BaseEmailBackend):
+    """A mail server that takes its time: the sending worker must keep its claim meanwhile."""
+
+    seen_leases: list = []
+
+    def send_messages(self, messages):
+        for _ in range(4):
+            time.sleep(0.5)
+            self.seen_leases.append(OutboxEmail.objects.values_list("lease_until", flat=True).get())
+        return len(messages)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_claim_is_renewed_while_a_slow_send_goes_on(settings):
+    settings.OUTBOX_LEASE_SECONDS = 1
+    settings.EMAIL_BACKEND = "tests.platform_console.test_outbox.SlowBackend"
+    SlowBackend.seen_leases = []
+    email = OutboxEmail.objects.create(to="a@b.example", template=TEMPLATE, context=CONTEXT)
+    assert outbox.send(email.pk) == "sent"  # two seconds: twice the lease, yet never lapsed
+    first = SlowBackend.seen_leases[0]
+    assert SlowBackend.seen_leases[-1] > first  # renewed
+    assert outbox.release_lapsed_claims() == 0 and OutboxEmail.objects.get().lease_until is None
