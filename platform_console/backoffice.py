@@ -11,7 +11,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
-from . import security
+from . import security, throttle
 
 NEEDS_TWO_FACTOR = ("The back office needs two-step sign-in. Ask an administrator of the console's server to "
                     "run `manage.py create_staff_user` for you, or to set up your authenticator.")
@@ -22,12 +22,28 @@ def _password_only_allowed() -> bool:
 
 
 class BackofficeLoginForm(OTPAdminAuthenticationForm):
+    """django-otp's admin sign-in behind the console's sign-in throttle (throttle.py): wrong
+    passwords (through authenticate()) and wrong codes count, and a throttled try is refused before
+    either is checked."""
+
+    def clean(self):
+        email = self.data.get("username", "")
+        if self.request is not None and (refusal := throttle.check(self.request, email)):
+            throttle.record(self.request, email, succeeded=False, reason=throttle.THROTTLED)
+            raise forms.ValidationError(refusal.message, code="throttled")
+        return super().clean()
+
     def clean_otp(self, user):
         if user is not None and not security.has_two_factor(user):
             if _password_only_allowed():
                 return
             raise forms.ValidationError(NEEDS_TWO_FACTOR, code="two_factor_required")
-        super().clean_otp(user)
+        try:
+            super().clean_otp(user)
+        except forms.ValidationError:
+            if user is not None and self.request is not None:
+                security.record_code_failure(self.request, user)
+            raise
 
 
 class BackofficeSite(OTPAdminSite):

@@ -34,7 +34,7 @@ REQUEST_FIELDS = ("request_id", "user", "platform", "method", "path", "status", 
 
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
+        line = redact(super().format(record))  # tracebacks included
         extra = " ".join(f"{name}={redact(str(getattr(record, name)))}" for name in REQUEST_FIELDS
                          if getattr(record, name, "") not in ("", None))
         return f"{line} {extra}" if extra else line

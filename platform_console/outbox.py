@@ -69,8 +69,12 @@ def _renewing(email: OutboxEmail):
     def renew() -> None:
         try:
             while not stop.wait(lease().total_seconds() / 3):
-                OutboxEmail.objects.filter(pk=email.pk, status=OutboxEmail.Status.SENDING,
-                                           claimed_at=email.claimed_at).update(lease_until=timezone.now() + lease())
+                try:
+                    OutboxEmail.objects.filter(pk=email.pk, status=OutboxEmail.Status.SENDING,
+                                               claimed_at=email.claimed_at).update(lease_until=timezone.now() + lease())
+                except Exception:  # a database hiccup: try again at the next beat; the lease has slack
+                    logger.warning("Outbox email %s: could not renew the claim", email.pk, exc_info=True)
+                    connection.close()
         finally:
             connection.close()
 

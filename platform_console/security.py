@@ -31,7 +31,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from . import sessions, throttle
 from .audit import record_audit
 from .client_ip import client_ip
-from .models import Membership, SignInAttempt, User
+from .models import Membership, OperatorSession, SignInAttempt, User
 
 SESSION_AUTH_AT = "console_auth_at"
 RECOVERY_CODES = 10
@@ -65,7 +65,8 @@ def _signed_out(sender, request, user, **kwargs):
 
 @receiver(user_login_failed)
 def _sign_in_failed(sender, credentials, request=None, **kwargs):
-    _record_sign_in(credentials.get("username", ""), request, succeeded=False, reason="password")
+    reason = getattr(request, "sign_in_reason", "password") if request is not None else "password"
+    _record_sign_in(credentials.get("username", ""), request, succeeded=False, reason=reason)
 
 
 def failed_sign_ins_by_email(emails: list[str], hours: int = 24) -> dict[str, dict]:
@@ -77,8 +78,17 @@ def failed_sign_ins_by_email(emails: list[str], hours: int = 24) -> dict[str, di
     return {row["email"]: row for row in rows}
 
 
-def record_code_failure(request: HttpRequest, user: User) -> None:
-    _record_sign_in(user.email, request, succeeded=False, reason="second_factor")
+def prune_records() -> dict:
+    """The security log older than SECURITY_LOG_DAYS, and listed sessions unused for longer than a
+    session can live (Django's own expired sessions go with `clearsessions`)."""
+    now = timezone.now()
+    attempts, _ = SignInAttempt.objects.filter(created_at__lt=now - timedelta(days=settings.SECURITY_LOG_DAYS)).delete()
+    stale, _ = OperatorSession.objects.filter(last_seen_at__lt=now - timedelta(seconds=settings.SESSION_LIFETIME)).delete()
+    return {"sign_in_attempts": attempts, "sessions": stale}
+
+
+def record_code_failure(request: HttpRequest, user: User, reason: str = "second_factor") -> None:
+    _record_sign_in(user.email, request, succeeded=False, reason=reason)
 
 
 # --- re-authentication --------------------------------------------------------------------------
@@ -115,9 +125,11 @@ class ReauthForm(forms.Form):
         data = super().clean()
         # The sign-in throttle applies here as at sign-in, and wrong passwords and codes count:
         # a stolen session cannot guess its way to moving money.
-        if self.request is not None and (refusal := throttle.check(self.request, self.user.email, trust_device=False)):
+        if self.request is not None and (refusal := throttle.check(self.request, self.user.email, in_session=True)):
             raise forms.ValidationError(refusal.message)
         if "password" in data:
+            if self.request is not None:
+                self.request.sign_in_reason = throttle.REAUTH_PASSWORD  # how the failure signal records it
             user = authenticate(self.request, username=self.user.email, password=data["password"])
             if user is None or user.pk != self.user.pk:
                 self.add_error("password", "That password is not right.")
@@ -125,7 +137,7 @@ class ReauthForm(forms.Form):
         code = data.get("code") if not self.has_error("password") else None
         if code and not verify_code(self.user, code):
             if self.request is not None:
-                record_code_failure(self.request, self.user)
+                record_code_failure(self.request, self.user, reason=throttle.REAUTH_CODE)
             self.add_error("code", "That code is not valid. Use the current code from your app or a recovery code.")
         return data
 

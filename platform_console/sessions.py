@@ -25,10 +25,15 @@ SESSION_SEEN_AT = "console_seen_at"
 TOUCH_EVERY = 60  # seconds between two writes of "last active"
 
 
-def idle_limit(membership: Membership | None) -> int:
+def idle_limit(user: User, membership: Membership | None, idle: int) -> int:
     """Seconds of inactivity after which the session ends: shorter for Administrators, who can
-    move money and change the team."""
-    if membership is not None and any(role.slug == "admin" for role in membership.roles.all()):
+    move money and change the team — on any of their platforms, whichever one is selected now —
+    and for provider staff. Looked up only once the session has been idle that long."""
+    if idle <= settings.SESSION_IDLE_TIMEOUT_ADMIN:
+        return settings.SESSION_IDLE_TIMEOUT_ADMIN  # within either limit: no query
+    if user.is_staff or (membership is not None and any(role.slug == "admin" for role in membership.roles.all())):
+        return settings.SESSION_IDLE_TIMEOUT_ADMIN
+    if Membership.objects.filter(user=user, roles__slug="admin").exists():
         return settings.SESSION_IDLE_TIMEOUT_ADMIN
     return settings.SESSION_IDLE_TIMEOUT
 
@@ -43,8 +48,12 @@ def started(request: HttpRequest | None, user: User) -> None:
     session[SESSION_SEEN_AT] = now
     if session.session_key is None:
         session.save()
+    _remember(request, user)
+
+
+def _remember(request: HttpRequest, user: User) -> None:
     OperatorSession.objects.update_or_create(
-        session_key=session.session_key,
+        session_key=request.session.session_key,
         defaults={"user": user, "ip": client_ip(request),
                   "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300], "last_seen_at": timezone.now()},
     )
@@ -64,7 +73,7 @@ def enforce(request: HttpRequest) -> None:
     started_at = session.get(SESSION_STARTED_AT) or now
     seen_at = session.get(SESSION_SEEN_AT) or now
     idle = now - seen_at
-    limit = idle_limit(request.membership)
+    limit = idle_limit(request.user, request.membership, idle)
     if idle > limit or now - started_at > settings.SESSION_LIFETIME:
         logout(request)
         reason = (f"after {_duration(limit)} without activity" if idle > limit
@@ -77,8 +86,10 @@ def enforce(request: HttpRequest) -> None:
         session[SESSION_STARTED_AT] = started_at
     if now - seen_at >= TOUCH_EVERY or SESSION_SEEN_AT not in session:
         session[SESSION_SEEN_AT] = now
-        if session.session_key:
-            OperatorSession.objects.filter(session_key=session.session_key).update(last_seen_at=timezone.now())
+        if session.session_key and not OperatorSession.objects.filter(
+                session_key=session.session_key).update(last_seen_at=timezone.now()):
+            # A session from before sessions were listed (or whose row was pruned): list it now.
+            _remember(request, request.user)
 
 
 def _duration(seconds: int) -> str:

@@ -176,6 +176,8 @@ SESSION_IDLE_TIMEOUT_ADMIN = env.int("SESSION_IDLE_TIMEOUT_ADMIN", default=30 * 
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=12 * 3600)
 SESSION_LIFETIME = env.int("SESSION_LIFETIME", default=14 * 24 * 3600)
 SESSION_COOKIE_AGE = SESSION_LIFETIME
+# How long the security log (every sign-in try) is kept.
+SECURITY_LOG_DAYS = env.int("SECURITY_LOG_DAYS", default=90)
 
 # Money movement, account removal and team changes ask for the password again when the last
 # authentication is older than this (seconds).
@@ -199,6 +201,8 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Load balancers probe over plain HTTP inside the network: answer them rather than redirect.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # The load balancers and proxies in front of the console (CIDRs, e.g. "10.0.0.0/8"): only from
 # them is X-Forwarded-For believed (platform_console/client_ip.py). None by default.
@@ -252,6 +256,8 @@ CELERY_TIMEZONE = "UTC"
 # scheduler; later issues add their entries.
 CELERY_BEAT_SCHEDULE: dict = {
     "redispatch-outbox": {"task": "platform_console.tasks.redispatch_pending_emails", "schedule": 60.0},
+    # the security log and the list of sessions: what is older than anyone needs.
+    "prune-security-records": {"task": "platform_console.tasks.prune_security_records", "schedule": 86400.0},
     # requirements: deadlines hourly, future rules and the 540-day inactivity check daily.
     "requirements-deadline-sweep": {"task": "requirements_engine.tasks.deadline_sweep", "schedule": 3600.0},
     "requirements-promote-future": {"task": "requirements_engine.tasks.promote_future_requirements", "schedule": 86400.0},

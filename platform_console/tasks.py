@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import outbox
+from . import outbox, security
 from .celery import enqueue
 
 
@@ -21,3 +21,9 @@ def redispatch_pending_emails() -> int:
     for email_id in ids:
         enqueue(dispatch_outbox_email, email_id)
     return len(ids)
+
+
+@shared_task(acks_late=True)
+def prune_security_records() -> dict:
+    """Daily: the security log is kept SECURITY_LOG_DAYS, listed sessions as long as a session lives."""
+    return security.prune_records()

@@ -32,6 +32,9 @@ DEVICE_COOKIE = "console_device"
 _DEVICE_SALT = "platform_console.throttle.device"
 DEVICE_COOKIE_AGE = 365 * 24 * 3600
 THROTTLED = "throttled"
+# Reasons of failures inside a signed-in session (re-authentication), apart from sign-in's.
+REAUTH_PASSWORD = "reauth_password"
+REAUTH_CODE = "reauth_code"
 
 
 @dataclass(frozen=True)
@@ -62,10 +65,13 @@ def _failures():
     return SignInAttempt.objects.filter(succeeded=False).exclude(reason=THROTTLED)
 
 
-def check(request: HttpRequest, email: str, *, trust_device: bool = True) -> Refusal | None:
+def check(request: HttpRequest, email: str, *, in_session: bool = False) -> Refusal | None:
     """Whether a try at `email`'s password or code from this request may go ahead now.
-    `trust_device=False` where the device cookie proves nothing (inside a session that may be
-    stolen along with it)."""
+
+    `in_session=True` for re-authentication inside a signed-in session: the device cookie proves
+    nothing there (it may be stolen along with the session), and only re-authentication failures
+    count towards the account's delay, so that anonymous guessing at the sign-in page cannot keep a
+    signed-in member from confirming a payment."""
     now = timezone.now()
     ip = client_ip(request)
     if ip:
@@ -77,13 +83,15 @@ def check(request: HttpRequest, email: str, *, trust_device: bool = True) -> Ref
         for created_at in oldest_counted:
             return Refusal(retry_after=_seconds_until(created_at + _window(), now), per_address=True)
     email = normalise(email)
-    if not email or (trust_device and _known_device(request, email)):
+    if not email or (not in_session and _known_device(request, email)):
         return None
     since = now - _window()
     last_success = (SignInAttempt.objects.filter(email=email, succeeded=True, created_at__gte=since)
                     .order_by("-created_at").values_list("created_at", flat=True).first())
-    recent = list(_failures().filter(email=email, created_at__gte=last_success or since).order_by("-created_at")
-                  .values_list("created_at", flat=True)[:64])
+    failures = _failures().filter(email=email, created_at__gte=last_success or since)
+    if in_session:
+        failures = failures.filter(reason__in=(REAUTH_PASSWORD, REAUTH_CODE))
+    recent = list(failures.order_by("-created_at").values_list("created_at", flat=True)[:64])
     over = len(recent) - settings.SIGN_IN_ACCOUNT_FREE_FAILURES
     if over < 0:
         return None

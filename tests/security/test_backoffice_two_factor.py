@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from platform_console.models import User
+from platform_console.models import SignInAttempt, User
 
 pytestmark = pytest.mark.django_db
 LOGIN = "/backoffice/login/?next=/backoffice/"
@@ -75,3 +75,21 @@ def test_staff_without_two_factor_cannot_be_created_in_production(monkeypatch, s
     with pytest.raises(CommandError, match="need two-step sign-in"):
         create_staff(monkeypatch, "--without-two-factor")
     assert not User.objects.exists()
+
+
+def test_the_back_office_sign_in_is_throttled_like_the_console(monkeypatch, settings):
+    create_staff(monkeypatch)
+    device = TOTPDevice.objects.get(user__email="risk@provider.example")
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        for n in range(settings.SIGN_IN_ADDRESS_LIMIT):  # wrong passwords and wrong codes from one address
+            clock.shift(timedelta(seconds=settings.SIGN_IN_ACCOUNT_MAX_DELAY + 1))
+            if n % 2:
+                sign_in(otp_device=device.persistent_id, otp_token="000000")
+            else:
+                Client().post(LOGIN, {"username": "risk@provider.example", "password": "wrong",
+                                      "this_is_the_login_form": "1"})
+        assert SignInAttempt.objects.filter(reason="second_factor").count() == settings.SIGN_IN_ADDRESS_LIMIT // 2
+        clock.shift(timedelta(seconds=31))
+        browser, response = sign_in(otp_device=device.persistent_id, otp_token=f"{totp(device.bin_key):06d}")
+    assert response.status_code == 200 and "Too many failed sign-ins" in response.content.decode()
+    assert browser.get("/backoffice/").status_code == 302

@@ -56,10 +56,6 @@ def test_the_permissions_policy_turns_off_unused_browser_features(client, path):
         assert f"{feature}=()" in policy
 
 
-def test_no_response_names_the_server_software(operator_client, admin):
-    assert "Server" not in operator_client(admin).get(reverse("home"))
-
-
 def test_the_middleware_removes_a_server_header_set_inside_django(db):
     def view_that_names_itself(request):
         response = HttpResponse("ok")

@@ -150,3 +150,45 @@ def test_sessions_name_the_browser_and_system(agent, described):
     from platform_console.sessions import describe_agent
 
     assert describe_agent(agent) == described
+
+
+def test_an_administrator_elsewhere_gets_the_short_timeout_on_every_platform(admin, other_platform):
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(user=admin.user, platform=other_platform, roles=["analyst"])
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        browser = sign_in(admin)
+        browser.post(reverse("switch_platform"), {"platform": other_platform.pk})
+        clock.shift(timedelta(hours=6))  # idle while an Analyst there
+        assert browser.get(HOME).status_code == 302
+
+
+def test_staff_get_the_short_timeout(db):
+    from tests.factories import UserFactory
+
+    staff = UserFactory(email="risk@provider.example", password="pw", is_staff=True)
+    browser = Client()
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        browser.force_login(staff)
+        assert browser.get("/backoffice/").status_code == 200
+        clock.shift(timedelta(minutes=31))
+        assert browser.get("/backoffice/").status_code == 302
+
+
+def test_a_session_from_before_the_list_is_listed_on_its_next_use(admin):
+    browser = sign_in(admin)
+    OperatorSession.objects.all().delete()
+    with time_machine.travel(timezone.now() + timedelta(minutes=2), tick=False):
+        browser.get(HOME)
+    assert OperatorSession.objects.filter(user=admin.user).count() == 1
+
+
+def test_old_security_records_are_pruned(admin, settings):
+    from platform_console.models import SignInAttempt
+    from platform_console.tasks import prune_security_records
+
+    sign_in(admin)
+    SignInAttempt.objects.create(email="x@y.example", succeeded=False)
+    SignInAttempt.objects.update(created_at=timezone.now() - timedelta(days=settings.SECURITY_LOG_DAYS + 1))
+    OperatorSession.objects.update(last_seen_at=timezone.now() - timedelta(seconds=settings.SESSION_LIFETIME + 1))
+    assert prune_security_records() == {"sign_in_attempts": 2, "sessions": 1}
