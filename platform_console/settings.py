@@ -29,6 +29,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # First, so that its management commands (createsuperuser) stand in for Django's own.
+    "platform_console",
     "platform_console.apps.BackofficeConfig",  # Django's admin with two-step sign-in
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -42,7 +44,6 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
-    "platform_console",
     "accounts",
     "requirements_engine",
     "money",

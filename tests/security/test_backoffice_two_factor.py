@@ -93,3 +93,17 @@ def test_the_back_office_sign_in_is_throttled_like_the_console(monkeypatch, sett
         browser, response = sign_in(otp_device=device.persistent_id, otp_token=f"{totp(device.bin_key):06d}")
     assert response.status_code == 200 and "Too many failed sign-ins" in response.content.decode()
     assert browser.get("/backoffice/").status_code == 302
+
+
+def test_createsuperuser_is_refused_where_staff_need_two_step_sign_in(settings):
+    settings.BACKOFFICE_ALLOW_PASSWORD_ONLY = False
+    with pytest.raises(CommandError, match="create_staff_user"):
+        call_command("createsuperuser", "--noinput", "--email", "root@provider.example")
+    assert not User.objects.exists()
+
+
+def test_createsuperuser_still_works_in_development(settings, monkeypatch):
+    settings.BACKOFFICE_ALLOW_PASSWORD_ONLY = True
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "a-long-staff-passphrase")
+    call_command("createsuperuser", "--noinput", "--email", "root@provider.example", stdout=io.StringIO())
+    assert User.objects.get(email="root@provider.example").is_superuser
