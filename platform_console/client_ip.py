@@ -19,6 +19,11 @@ def _trusted(proxies: tuple[str, ...]) -> tuple:
     return tuple(ipaddress.ip_network(cidr.strip(), strict=False) for cidr in proxies if cidr.strip())
 
 
+def from_trusted_proxy(request: HttpRequest) -> bool:
+    """Whether the request came straight from one of our proxies (whose headers are believed)."""
+    return _is_trusted(request.META.get("REMOTE_ADDR", "") or "")
+
+
 def _is_trusted(address: str) -> bool:
     try:
         ip = ipaddress.ip_address(address)

@@ -1,6 +1,6 @@
 """One log line per request: time, level, request id, user, platform, method, path, status and
 duration; and a query cancelled by the statement timeout answered with a page, not a 500.
-The request id comes from the client's `X-Request-Id` when it is a sane token (so a
+The request id comes from `X-Request-Id` when a trusted proxy sends a sane token (so a
 load balancer's id carries through), is stored on audit events, and goes back as `Request-Id`."""
 
 import logging
@@ -13,6 +13,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from psycopg.errors import QueryCanceled
 
+from .client_ip import from_trusted_proxy
+
 logger = logging.getLogger("platform_console.requests")
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -23,7 +25,10 @@ class RequestLogMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-Id", "")
-        request.request_id = incoming if _SANE_ID.match(incoming) else uuid.uuid4().hex
+        # Taken over only from our own load balancer: anyone else could pick the id their requests
+        # are filed under in the audit log.
+        trusted = _SANE_ID.match(incoming) and from_trusted_proxy(request)
+        request.request_id = incoming if trusted else uuid.uuid4().hex
         started = time.monotonic()
         response = self.get_response(request)
         response["Request-Id"] = request.request_id

@@ -18,13 +18,20 @@ def request_lines(caplog):
     return [r for r in caplog.records if r.name == "platform_console.requests"]
 
 
-def test_every_request_logs_one_line_with_its_context(operator_client, admin, caplog):
+def test_every_request_logs_one_line_with_its_context(operator_client, admin, caplog, settings):
+    settings.TRUSTED_PROXIES = ["127.0.0.0/8"]  # the test client's address: our load balancer here
     caplog.set_level(logging.INFO, logger="platform_console.requests")
     response = operator_client(admin).get(reverse("accounts:list"), headers={"X-Request-Id": "lb-1234abcd"})
     (line,) = request_lines(caplog)
     assert response["Request-Id"] == "lb-1234abcd"
     assert (line.request_id, line.user, line.platform) == ("lb-1234abcd", admin.user.email, admin.platform.public_id)
     assert (line.method, line.path, line.status) == ("GET", "/accounts/", 200) and line.duration_ms >= 0
+
+
+def test_an_id_sent_by_anyone_but_our_proxies_is_not_taken_over(caplog, settings):
+    settings.TRUSTED_PROXIES = []
+    response = Client().get("/login/", headers={"X-Request-Id": "chosen-by-the-client"})
+    assert response["Request-Id"] != "chosen-by-the-client"
 
 
 def test_an_unusable_incoming_id_is_replaced(caplog):
