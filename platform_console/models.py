@@ -277,6 +277,9 @@ class SignInAttempt(models.Model):
 
     email = models.CharField(max_length=254)
     ip = models.GenericIPAddressField(null=True, blank=True)
+    # What the per-address throttle counts by: the IPv4 address, or the /64 an IPv6 address is in
+    # (one subscriber's whole range, which a client can rotate through at will).
+    address_block = models.CharField(max_length=50, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
     succeeded = models.BooleanField()
     reason = models.CharField(max_length=40, blank=True)  # "password", "second_factor", "throttled"
@@ -285,8 +288,8 @@ class SignInAttempt(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["email", "-created_at"], name="signin_by_email"),
-                   # The per-address throttle counts recent failures from one address.
-                   models.Index(fields=["ip", "-created_at"], name="signin_by_ip")]
+                   # The per-address throttle counts recent failures from one address (block).
+                   models.Index(fields=["address_block", "-created_at"], name="signin_by_address")]
 
 
 class OperatorSession(models.Model):

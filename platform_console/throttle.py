@@ -16,6 +16,7 @@ Refused tries are logged with reason "throttled" and do not count: waiting is ne
 by trying again.
 """
 
+import ipaddress
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -73,12 +74,13 @@ def check(request: HttpRequest, email: str, *, in_session: bool = False) -> Refu
     count towards the account's delay, so that anonymous guessing at the sign-in page cannot keep a
     signed-in member from confirming a payment."""
     now = timezone.now()
-    ip = client_ip(request)
-    if ip:
+    block = address_block(client_ip(request))
+    if block:
         # The SIGN_IN_ADDRESS_LIMIT-th most recent failure from here decides: the address is
         # free again once it leaves the window.
         limit = settings.SIGN_IN_ADDRESS_LIMIT
-        oldest_counted = (_failures().filter(ip=ip, created_at__gte=now - _window()).order_by("-created_at")
+        oldest_counted = (_failures().filter(address_block=block, created_at__gte=now - _window())
+                          .order_by("-created_at")
                           .values_list("created_at", flat=True)[limit - 1:limit])
         for created_at in oldest_counted:
             return Refusal(retry_after=_seconds_until(created_at + _window(), now), per_address=True)
@@ -109,8 +111,21 @@ def _seconds_until(moment, now) -> int:
 def record(request: HttpRequest | None, email: str, *, succeeded: bool, reason: str) -> None:
     """One line in the security log (sign-ins are not the platform's audit log: see audit's summary)."""
     agent = (request.META.get("HTTP_USER_AGENT", "") if request is not None else "")[:300]
-    SignInAttempt.objects.create(email=normalise(email), ip=client_ip(request), user_agent=agent,
+    ip = client_ip(request)
+    SignInAttempt.objects.create(email=normalise(email), ip=ip, address_block=address_block(ip), user_agent=agent,
                                  succeeded=succeeded, reason=reason)
+
+
+def address_block(ip: str | None) -> str:
+    """An IPv4 address itself; for IPv6 the /64 it is in (a subscriber's range)."""
+    if not ip:
+        return ""
+    address = ipaddress.ip_address(ip)
+    if address.version == 4:
+        return str(address)
+    if address.ipv4_mapped:
+        return str(address.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{address}/64", strict=False))
 
 
 def refuse(request: HttpRequest, email: str, refusal: Refusal, template: str, context: dict) -> HttpResponse:

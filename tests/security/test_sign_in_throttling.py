@@ -128,3 +128,19 @@ def test_wrong_codes_by_someone_who_knows_the_password_cannot_freeze_the_authent
         ok = owner.post(reverse("login_verify"), {"code": code_for(device, timezone.now())}, REMOTE_ADDR=OWNER)
         assert ok.status_code == 302 and ok["Location"] == "/"
     assert SignInAttempt.objects.filter(reason="second_factor", succeeded=False).count() >= 10
+
+
+def test_rotating_through_an_ipv6_64_does_not_escape_the_address_lock(admin, settings):
+    for n in range(settings.SIGN_IN_ADDRESS_LIMIT):
+        attempt(Client(), f"sprayed{n}@victims.example", "x", ip=f"2001:db8:1:2::{n + 1:x}")
+    assert attempt(Client(), admin.user.email, "pw", ip="2001:db8:1:2:ffff::9").status_code == 429
+    assert attempt(Client(), admin.user.email, "pw", ip="2001:db8:1:3::1").status_code == 302  # another /64
+
+
+def test_address_blocks():
+    from platform_console.throttle import address_block
+
+    assert address_block("203.0.113.7") == "203.0.113.7"
+    assert address_block("2001:db8:1:2:3:4:5:6") == "2001:db8:1:2::/64"
+    assert address_block("::ffff:203.0.113.7") == "203.0.113.7"
+    assert address_block(None) == ""
