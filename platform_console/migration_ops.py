@@ -1,5 +1,7 @@
 """Migration operations shared by apps. Kept stable: applied migrations import them."""
 
+from collections.abc import Callable
+
 from django.db import migrations
 
 
@@ -35,3 +37,25 @@ def drop_indexes(indexes: list[tuple[str, str, str]], uniques: list[tuple[str, s
             )
 
     return migrations.RunPython(forwards, backwards, elidable=False)
+
+
+def grant_permission(permission: str, *, to: Callable[[object], bool]):
+    """Add `permission` to every role for which `to(role)` holds (a historical Role), and take it
+    from every role going backwards. Roles are data (permissions.py): a new code reaches existing
+    installations only through a migration like this."""
+
+    def forwards(apps, schema_editor):
+        Role = apps.get_model("platform_console", "Role")
+        for role in Role.objects.all():
+            if to(role) and permission not in role.permissions:
+                role.permissions = sorted([*role.permissions, permission])
+                role.save(update_fields=["permissions"])
+
+    def backwards(apps, schema_editor):
+        Role = apps.get_model("platform_console", "Role")
+        for role in Role.objects.all():
+            if permission in role.permissions:
+                role.permissions = [p for p in role.permissions if p != permission]
+                role.save(update_fields=["permissions"])
+
+    return migrations.RunPython(forwards, backwards)

@@ -6,27 +6,10 @@ new permission.
 
 from django.db import migrations
 
-PERMISSION = "emails.manage"
-GRANTED_WITH = "team.manage"
-
-
-def grant(apps, schema_editor):
-    Role = apps.get_model("platform_console", "Role")
-    for role in Role.objects.all():
-        if GRANTED_WITH in role.permissions and PERMISSION not in role.permissions:
-            role.permissions = sorted([*role.permissions, PERMISSION])
-            role.save(update_fields=["permissions"])
-
-
-def revoke(apps, schema_editor):
-    Role = apps.get_model("platform_console", "Role")
-    for role in Role.objects.all():
-        if PERMISSION in role.permissions:
-            role.permissions = [p for p in role.permissions if p != PERMISSION]
-            role.save(update_fields=["permissions"])
+from platform_console.migration_ops import grant_permission
 
 
 class Migration(migrations.Migration):
     dependencies = [("platform_console", "0008_outbox_retry_schedule")]
 
-    operations = [migrations.RunPython(grant, revoke)]
+    operations = [grant_permission("emails.manage", to=lambda role: "team.manage" in role.permissions)]

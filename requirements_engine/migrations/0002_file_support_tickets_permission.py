@@ -8,24 +8,11 @@ support feature of this app, so this app's migration grants it.
 
 from django.db import migrations
 
-PERMISSION = "support_tickets.file"
-COULD_FILE_BEFORE = "accounts.view"
+from platform_console.migration_ops import grant_permission
 
 
-def grant(apps, schema_editor):
-    Role = apps.get_model("platform_console", "Role")
-    for role in Role.objects.exclude(slug="view_only"):
-        if COULD_FILE_BEFORE in role.permissions and PERMISSION not in role.permissions:
-            role.permissions = sorted([*role.permissions, PERMISSION])
-            role.save(update_fields=["permissions"])
-
-
-def revoke(apps, schema_editor):
-    Role = apps.get_model("platform_console", "Role")
-    for role in Role.objects.all():
-        if PERMISSION in role.permissions:
-            role.permissions = [p for p in role.permissions if p != PERMISSION]
-            role.save(update_fields=["permissions"])
+def could_file_before(role) -> bool:
+    return role.slug != "view_only" and "accounts.view" in role.permissions
 
 
 class Migration(migrations.Migration):
@@ -34,4 +21,4 @@ class Migration(migrations.Migration):
         ("platform_console", "0002_roles"),
     ]
 
-    operations = [migrations.RunPython(grant, revoke)]
+    operations = [grant_permission("support_tickets.file", to=could_file_before)]
