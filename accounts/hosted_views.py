@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from platform_console.audit import request_meta
 from platform_console.client_ip import client_ip
 from platform_console.decorators import public_page
-from platform_console.middleware import request_meta
 
 from . import onboarding, onboarding_flow, services
 from .errors import LinkNotUsable
@@ -45,9 +45,6 @@ PROBLEMS = {
     ),
 }
 
-
-def _meta(request: HttpRequest) -> dict:
-    return request_meta(request)
 
 
 def link_problem(request: HttpRequest, state: str) -> HttpResponse:
@@ -87,7 +84,7 @@ def onboard_step(request: HttpRequest, step: str) -> HttpResponse:
 
     if step == "review":
         return _review(request, link)
-    result = onboarding_flow.handle_step(request, connection, step, request_meta=_meta(request))
+    result = onboarding_flow.handle_step(request, connection, step, request_meta=request_meta(request))
     if result.done:
         connection.refresh_from_db()
         return redirect("onboard_step", step=onboarding_flow.next_step(connection, step))
@@ -108,7 +105,7 @@ def _review(request: HttpRequest, link) -> HttpResponse:
             try:
                 services.complete_onboarding(
                     link_id=link.pk, ip=client_ip(request),
-                    user_agent=request.META.get("HTTP_USER_AGENT", ""), request_meta=_meta(request),
+                    user_agent=request.META.get("HTTP_USER_AGENT", ""), request_meta=request_meta(request),
                 )
             except LinkNotUsable as problem:
                 return link_problem(request, problem.state)

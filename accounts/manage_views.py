@@ -13,8 +13,8 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from platform_console import permissions, security
+from platform_console.audit import request_meta
 from platform_console.decorators import operator_required
-from platform_console.middleware import request_meta
 
 from . import management_services as manage
 from . import payout_schedule, selectors

@@ -8,9 +8,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from platform_console import permissions
-from platform_console.audit import record_audit
+from platform_console.audit import record_audit, request_meta
 from platform_console.decorators import operator_required
-from platform_console.middleware import request_meta
 
 from . import hooks, selectors, view_as
 

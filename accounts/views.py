@@ -10,9 +10,9 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from platform_console import permissions
+from platform_console.audit import request_meta
 from platform_console.countries import country_name
 from platform_console.decorators import operator_required
-from platform_console.middleware import request_meta
 from platform_console.pagination import keyset_page
 
 from . import hooks, manage_views, onboarding, onboarding_flow, selectors, services

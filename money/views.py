@@ -20,9 +20,9 @@ from django_htmx.http import trigger_client_event
 from accounts.selectors import get_connection
 from accounts.status import tone_of
 from platform_console import permissions, security
+from platform_console.audit import request_meta
 from platform_console.decorators import operator_required
 from platform_console.ids import matches_prefix
-from platform_console.middleware import request_meta
 from platform_console.pagination import keyset_page
 
 from . import currency as currencies

@@ -3,7 +3,9 @@
 from typing import Any
 
 from django.db.models import Model
+from django.http import HttpRequest
 
+from .client_ip import client_ip
 from .models import AuditEvent, Membership, Platform
 
 
@@ -42,6 +44,15 @@ def audit_fields(
         "view_as_account": meta.get("view_as_account", ""),
         "ip": meta.get("ip"),
         "request_id": meta.get("request_id", ""),
+    }
+
+
+def request_meta(request: HttpRequest | None) -> dict:
+    """What an audit event records about the request."""
+    return {
+        "ip": client_ip(request),
+        "request_id": getattr(request, "request_id", ""),
+        "view_as_account": "",
     }
 
 

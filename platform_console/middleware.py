@@ -10,7 +10,6 @@ import uuid
 from django.http import HttpRequest
 
 from . import sessions
-from .client_ip import client_ip
 from .models import Membership
 
 SESSION_PLATFORM = "console_platform_id"
@@ -45,11 +44,3 @@ class OperatorContextMiddleware:
         request.livemode = request.session.get(SESSION_LIVEMODE, True) if hasattr(request, "session") else True
         return self.get_response(request)
 
-
-def request_meta(request: HttpRequest) -> dict:
-    """What an audit event records about the request."""
-    return {
-        "ip": client_ip(request),
-        "request_id": getattr(request, "request_id", ""),
-        "view_as_account": "",
-    }

@@ -29,8 +29,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import sessions, throttle
-from .audit import record_audit
-from .client_ip import client_ip
+from .audit import record_audit, request_meta
 from .models import Membership, OperatorSession, SignInAttempt, User
 
 SESSION_AUTH_AT = "console_auth_at"
@@ -48,7 +47,7 @@ def _record_sign_in(email: str, request: HttpRequest | None, *, succeeded: bool,
     for membership in Membership.objects.filter(user__email=email).select_related("platform", "user"):
         record_audit(actor=membership, platform=membership.platform, action="sign_in.succeeded",
                      after={"email": email, "reason": reason}, actor_label=email,
-                     request_meta={"ip": client_ip(request), "request_id": getattr(request, "request_id", "")})
+                     request_meta=request_meta(request))
 
 
 @receiver(user_logged_in)

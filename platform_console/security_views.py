@@ -15,10 +15,9 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import security, sessions, throttle
-from .audit import record_audit
+from .audit import record_audit, request_meta
 from .decorators import operator_required, public_page
 from .forms import EmailLoginForm
-from .middleware import request_meta
 
 PENDING = "console_pending_2fa"
 MAX_CODE_ATTEMPTS = 5

@@ -16,7 +16,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .audit import record_audit
+from .audit import record_audit, request_meta
 from .client_ip import client_ip
 from .models import Membership, OperatorSession, User
 
@@ -139,6 +139,5 @@ def end(*, request: HttpRequest, session_id: int | None) -> int:
     if ended_rows and request.membership is not None:
         record_audit(actor=request.membership, action="session.ended",
                      after={"user": request.user.email, "sessions": len(ended_rows)},
-                     request_meta={"ip": client_ip(request),
-                                   "request_id": getattr(request, "request_id", "")})
+                     request_meta=request_meta(request))
     return len(ended_rows)

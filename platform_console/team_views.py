@@ -14,8 +14,9 @@ from django.views.decorators.http import require_http_methods
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import permissions, security, team
+from .audit import request_meta
 from .decorators import operator_required, public_page
-from .middleware import SESSION_PLATFORM, request_meta
+from .middleware import SESSION_PLATFORM
 from .models import Invitation, Membership, Role
 
 # Team changes a stale session confirms with the password first, as money movement does (with the

@@ -9,9 +9,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts import selectors as account_selectors
 
 from . import permissions, services
+from .audit import request_meta
 from .decorators import operator_required, public_page
 from .forms import PlatformProfileForm
-from .middleware import SESSION_LIVEMODE, SESSION_PLATFORM, request_meta
+from .middleware import SESSION_LIVEMODE, SESSION_PLATFORM
 from .models import AuditEvent, Membership
 
 

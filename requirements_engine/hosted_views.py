@@ -13,9 +13,9 @@ from accounts import services as account_services
 from accounts.errors import AccountError, LinkNotUsable
 from accounts.hosted_views import link_problem
 from accounts.models import AccountLink
+from platform_console.audit import request_meta
 from platform_console.client_ip import client_ip
 from platform_console.decorators import public_page
-from platform_console.middleware import request_meta
 
 from . import labels, selectors, services
 from .fields import RequirementForm, supported
@@ -23,9 +23,6 @@ from .models import Document
 
 SESSION_KEY = "remediation_link_id"
 
-
-def _meta(request: HttpRequest) -> dict:
-    return request_meta(request)
 
 
 UPLOADS_PER_HOUR = 20
@@ -97,7 +94,7 @@ def remediation_field(request: HttpRequest, path: str) -> HttpResponse:
         data = {**form.cleaned_data, "ip": client_ip(request),
                 "user_agent": request.META.get("HTTP_USER_AGENT", "")}
         try:
-            services.save_requirement_values(connection=connection, path=path, data=data, request_meta=_meta(request))
+            services.save_requirement_values(connection=connection, path=path, data=data, request_meta=request_meta(request))
         except AccountError as error:
             form.add_error(None, error.message)
         else:

@@ -11,9 +11,8 @@ from accounts import selectors as account_selectors
 from accounts.errors import AccountError, NotAllowed
 from accounts.status import tone_of
 from platform_console import permissions
-from platform_console.audit import record_audit
+from platform_console.audit import record_audit, request_meta
 from platform_console.decorators import operator_required
-from platform_console.middleware import request_meta
 
 from . import labels, selectors, services
 from .fields import RequirementForm, supported

@@ -24,8 +24,8 @@ from accounts.errors import LinkNotUsable
 from accounts.models import AccountLink, Connection
 from accounts.selectors import get_connection
 from platform_console import permissions
+from platform_console.audit import request_meta
 from platform_console.decorators import operator_required, public_page
-from platform_console.middleware import request_meta
 
 from . import panels, selectors, services
 from .errors import CasesHidden, NotAllowed, SupportCaseError
@@ -187,9 +187,6 @@ def link_problem(request: HttpRequest, state: str) -> HttpResponse:
     )
 
 
-def _holder_meta(request: HttpRequest) -> dict:
-    return request_meta(request)
-
 
 def hosted(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Hosted pages run inside the support link kept in the session, re-checked on every request
@@ -254,7 +251,7 @@ def hosted_new_case(request: HttpRequest, link: AccountLink) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             case = services.open_case(
-                connection=link.connection, request_meta=_holder_meta(request), **form.cleaned_data
+                connection=link.connection, request_meta=request_meta(request), **form.cleaned_data
             )
         except SupportCaseError as error:
             form.add_error(None, error.message)
@@ -285,7 +282,7 @@ def hosted_case(request: HttpRequest, link: AccountLink, case_id: str) -> HttpRe
                 connection=connection,
                 case_id=case.public_id,
                 body=form.cleaned_data["body"],
-                request_meta=_holder_meta(request),
+                request_meta=request_meta(request),
             )
         except SupportCaseError as error:
             form.add_error(None, error.message)
