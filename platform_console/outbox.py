@@ -4,7 +4,7 @@ The row is the truth. The commit queues one task, best-effort (celery.enqueue); 
 periodic re-dispatch is the only thing that starts an attempt, and only once the row's
 `next_attempt_at` has come. So every email has one retry schedule (retry_delay) whoever notices a
 failure, an outage cannot start a second chain of attempts, and an email is given up (`failed`,
-which provider staff can retry in the back office) only when the schedule has run out, more than a
+which the platform's Administrators, or provider staff in the back office, can retry) only when the schedule has run out, more than a
 day later.
 """
 
