@@ -1,4 +1,4 @@
-"""Reference lists the forms offer: merchant category codes and capability defaults."""
+"""Reference lists the forms offer: merchant category codes (capabilities are in field_catalogue)."""
 
 MCC_CHOICES = [
     ("1520", "General contractors"),
@@ -36,5 +36,3 @@ MCC_CHOICES = [
     ("8931", "Accounting"),
 ]
 MCC_CODES = {code for code, _ in MCC_CHOICES}
-
-CORE_CAPABILITIES = [("card_payments", "Card payments"), ("transfers", "Transfers")]

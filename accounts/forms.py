@@ -5,8 +5,9 @@ from django.utils import timezone
 
 from platform_console.countries import COUNTRY_CHOICES
 
+from . import field_catalogue as catalogue
 from . import validation as v
-from .catalogue import CORE_CAPABILITIES, MCC_CHOICES
+from .catalogue import MCC_CHOICES
 from .models import Account, Connection
 from .services import PRESETS
 
@@ -113,7 +114,7 @@ class CreateAccountForm(forms.Form):
     )
     capabilities = forms.MultipleChoiceField(
         label="Capabilities",
-        choices=CORE_CAPABILITIES,
+        choices=catalogue.capability_choices("", core_only=True),
         widget=forms.CheckboxSelectMultiple,
         initial=["card_payments", "transfers"],
     )
@@ -298,8 +299,14 @@ class OwnerForm(forms.Form):
 
 
 class CapabilitiesForm(forms.Form):
-    capabilities = forms.MultipleChoiceField(label="Requested capabilities", choices=CORE_CAPABILITIES,
+    """The Capabilities Edit dialog: what the account's country allows (the field catalogue)."""
+
+    capabilities = forms.MultipleChoiceField(label="Requested capabilities", choices=(),
                                              widget=forms.CheckboxSelectMultiple, required=False)
+
+    def __init__(self, *args, country: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["capabilities"].choices = catalogue.capability_choices(country)
 
 
 class PayoutScheduleForm(forms.Form):

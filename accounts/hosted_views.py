@@ -113,7 +113,7 @@ def _review(request: HttpRequest, link) -> HttpResponse:
             request.session["onboarding_done_platform"] = connection.platform.name
             return redirect("onboard_done")
     context = {"form": form, "platform": connection.platform, "connection": connection, "account": connection.account,
-               "steps": onboarding_flow.step_list(connection, "review"), "step": onboarding.STEPS["review"],
+               "steps": onboarding_flow.step_list(connection, "review"), "step": onboarding.steps()["review"],
                "hosted": True, "step_url_name": "onboard_step", **review}
     return render(request, "accounts/hosted/review.html", context, status=422 if form.errors else 200)
 

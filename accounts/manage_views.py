@@ -165,7 +165,8 @@ def capabilities_section(request: HttpRequest, account_id: str) -> HttpResponse:
     if not can_edit:
         raise PermissionDenied("Your role cannot change capabilities.")
     requested = [c.name for c in capabilities if c.requested]
-    form = CapabilitiesForm(request.POST if request.method == "POST" else None, initial={"capabilities": requested})
+    form = CapabilitiesForm(request.POST if request.method == "POST" else None, initial={"capabilities": requested},
+                            country=connection.account.country)
     if request.method == "POST" and form.is_valid():
         try:
             manage.set_capabilities(actor=request.membership, connection=connection,

@@ -12,12 +12,12 @@ from platform_console import permissions
 from platform_console.audit import record_audit
 from platform_console.models import Membership
 
+from . import field_catalogue as catalogue
 from . import hooks, payout_schedule
 from .errors import AccountError, ClearingNeedsConfirmation, NotAllowed
 from .models import Account, AccountLink, Capability, Connection, Person
-from .services import ACCOUNT_FIELDS, ACCOUNT_PATHS, account_changed, ensure_can, save_account_details
+from .services import ACCOUNT_FIELDS, account_changed, ensure_can, paths_of_person, save_account_details
 
-EDITABLE_CAPABILITIES = ("card_payments", "transfers")
 PERSON_FIELDS = ("first_name", "last_name", "email", "phone", "dob", "address_line1", "address_city", "address_state",
                  "address_postal_code", "title", "percent_ownership", "is_owner", "is_director", "is_executive",
                  "is_representative")
@@ -31,7 +31,7 @@ def profile_editable(connection: Connection) -> bool:
 # Profile details that answer a verification requirement, and the email every link and notice
 # goes to. Emptying one sends the account back to "currently due" (and, past the deadline, stops
 # its payments or payouts): never the side effect of a form that arrived blank.
-RELIED_ON_FIELDS = frozenset({"email", *ACCOUNT_PATHS})
+RELIED_ON_FIELDS = frozenset({"email", *catalogue.paths_by_form("account")})
 
 
 @transaction.atomic
@@ -151,8 +151,7 @@ def _apply(person: Person, data: dict) -> None:
 
 def _submitted(connection: Connection, person: Person, data: dict) -> None:
     group = "representative" if person.is_representative else person.public_id
-    values = {"dob": data.get("dob"), "address.line1": data.get("address_line1"), "id_number": data.get("id_number")}
-    hooks.submitted(connection, {f"{group}.{k}": v for k, v in values.items() if v})
+    hooks.submitted(connection, {f"{group}.{path}": value for path, value in paths_of_person(data).items()})
 
 
 def _public(person: Person) -> dict:
@@ -167,22 +166,43 @@ def _public(person: Person) -> dict:
     }
 
 
+def capability_problem(connection: Connection, requested: set[str], before: set[str]) -> str:
+    """Why this set of requested capabilities is not allowed ("" when it is): the catalogue says which
+    ones the account's country allows, which need another, and which are permanent."""
+    country = connection.account.country
+    for name in sorted(requested):
+        entry = catalogue.capability(name)
+        if entry is None or not entry.allowed_in(country):
+            return f"{catalogue.capability_label(name)} is not available for accounts in this country."
+        for needed in entry.needs:
+            if needed not in requested:
+                return f"{entry.label} needs {catalogue.capability_label(needed)} to be requested too."
+    for name in sorted(before - requested):
+        entry = catalogue.capability(name)
+        if entry is not None and entry.permanent:
+            return f"{entry.label} cannot be removed once requested."
+    if "card_payments" in requested and connection.service_agreement == Connection.ServiceAgreement.RECIPIENT:
+        return "Accounts on the recipient service agreement cannot request card payments."
+    if not requested:
+        return "Keep at least one capability: an account with none cannot do anything."
+    return ""
+
+
 @transaction.atomic
 def set_capabilities(*, actor: Membership, connection: Connection, requested: set[str], request_meta=None) -> None:
-    """Request or unrequest card_payments and transfers (neither is permanent)."""
+    """Request or unrequest capabilities (those the account's country allows; permanent ones stay)."""
     ensure_can(actor, permissions.EDIT_CAPABILITIES, connection)
     if connection.lifecycle_state not in (Connection.Lifecycle.ACTIVE, Connection.Lifecycle.INVITED):
         raise NotAllowed("This account's capabilities can no longer be changed.")
-    requested = set(requested) & set(EDITABLE_CAPABILITIES)
-    if "card_payments" in requested and connection.service_agreement == Connection.ServiceAgreement.RECIPIENT:
-        raise AccountError("Accounts on the recipient service agreement cannot request card payments.")
-    if not requested:
-        raise AccountError("Keep at least one capability: an account with none cannot do anything.")
+    requested = set(requested)
+    existing = {c.name: c for c in Capability.objects.filter(connection=connection)}
+    before = {name for name, c in existing.items() if c.requested}
+    if problem := capability_problem(connection, requested, before):
+        raise AccountError(problem)
     now = timezone.now()
-    before = sorted(Capability.objects.filter(connection=connection, requested=True).values_list("name", flat=True))
-    for name in EDITABLE_CAPABILITIES:
+    for name in sorted(requested | set(existing)):
         wanted = name in requested
-        capability = Capability.objects.filter(connection=connection, name=name).first()
+        capability = existing.get(name)
         if capability is None and wanted:
             Capability.objects.create(connection=connection, name=name, requested=True, requested_at=now)
         elif capability is not None and capability.requested != wanted:
@@ -192,7 +212,7 @@ def set_capabilities(*, actor: Membership, connection: Connection, requested: se
             )
     record_audit(actor=actor, action="capabilities.updated", obj=connection.account,
                  account_public_id=connection.account.public_id, livemode=connection.livemode,
-                 before={"requested": before}, after={"requested": sorted(requested)}, request_meta=request_meta)
+                 before={"requested": sorted(before)}, after={"requested": sorted(requested)}, request_meta=request_meta)
     account_changed(connection)
 
 

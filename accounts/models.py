@@ -319,18 +319,6 @@ class Capability(models.Model):
         UNREQUESTED = "unrequested", "Unrequested"
         DISABLED = "disabled", "Disabled"  # terminal: refused by the provider or disabled by the platform
 
-    LABELS = {
-        "card_payments": "Card payments",
-        "transfers": "Transfers",
-        "card_issuing": "Card issuing",
-        "treasury": "Financial accounts",
-        "us_bank_account_ach_payments": "ACH Direct Debit",
-        "sepa_debit_payments": "SEPA Direct Debit",
-        "klarna_payments": "Klarna",
-    }
-    # The ones whose restriction restricts the account (not individual payment methods).
-    PRIMARY = frozenset({"card_payments", "transfers", "card_issuing", "treasury"})
-
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="capabilities")
     name = models.CharField(max_length=60)
     requested = models.BooleanField(default=True)
@@ -348,7 +336,9 @@ class Capability(models.Model):
 
     @property
     def label(self) -> str:
-        return self.LABELS.get(self.name, self.name.replace("_", " ").capitalize())
+        from .field_catalogue import capability_label
+
+        return capability_label(self.name)
 
 
 class ExternalAccount(models.Model):

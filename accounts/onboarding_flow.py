@@ -29,7 +29,7 @@ def step_list(connection: Connection, current: str) -> list[dict]:
     items = []
     for index, slug in enumerate(slugs, start=1):
         complete = slug != "review" and not onboarding.step_paths(slug, missing)
-        items.append({"slug": slug, "title": onboarding.STEPS[slug].title, "number": index, "complete": complete,
+        items.append({"slug": slug, "title": onboarding.steps()[slug].title, "number": index, "complete": complete,
                       "current": slug == current})
     return items
 
@@ -55,7 +55,7 @@ def handle_step(request: HttpRequest, connection: Connection, step: str, *, acto
     paths = onboarding.needed_paths(connection)
     data = request.POST if request.method == "POST" else None
     account = connection.account
-    context: dict = {"step": onboarding.STEPS[step], "connection": connection, "account": account}
+    context: dict = {"step": onboarding.steps()[step], "connection": connection, "account": account}
 
     if step in ("personal_details", "representative"):
         role = "individual" if step == "personal_details" else "representative"

@@ -18,6 +18,7 @@ from platform_console.countries import DEFAULT_CURRENCY
 from platform_console.models import Membership
 from platform_console.outbox import queue_email
 
+from . import field_catalogue as catalogue
 from . import hooks, links
 from .errors import AccountError, LinkNotUsable, NotAllowed
 from .models import Account, AccountLink, Capability, Connection, ExternalAccount, Person
@@ -246,30 +247,15 @@ PERSON_FIELDS = ("first_name", "last_name", "first_name_kana", "last_name_kana",
                  "percent_ownership", "is_director")
 
 
-ACCOUNT_PATHS = {
-    "business_type": "business_type", "legal_name": "company.name", "legal_name_kana": "company.name_kana",
-    "name": "business_profile.name", "url": "business_profile.url",
-    "product_description": "business_profile.product_description", "mcc": "business_profile.mcc",
-    "tax_id": "company.tax_id", "tax_id_registrar": "company.tax_id_registrar", "phone": "company.phone",
-    "vat_id": "company.vat_id", "support_phone": "business_profile.support_phone",
-    "address_line1": "company.address.line1", "address_city": "company.address.city",
-    "address_state": "company.address.state", "address_postal_code": "company.address.postal_code",
-}
-PERSON_PATHS = {
-    "first_name": "first_name", "last_name": "last_name", "first_name_kana": "first_name_kana",
-    "last_name_kana": "last_name_kana", "email": "email", "phone": "phone", "dob": "dob",
-    "title": "relationship.title", "address_line1": "address.line1", "address_city": "address.city",
-    "address_state": "address.state", "address_postal_code": "address.postal_code", "ssn_last_4": "ssn_last_4",
-    "id_number": "id_number",
-}
-
-
 def _paths_of_account(data: dict) -> dict[str, Any]:
-    return {ACCOUNT_PATHS[k]: v for k, v in data.items() if k in ACCOUNT_PATHS and v not in (None, "")}
+    paths = catalogue.paths_by_form("account")
+    return {paths[k]: v for k, v in data.items() if k in paths and v not in (None, "")}
 
 
-def _paths_of_person(data: dict) -> dict[str, Any]:
-    return {PERSON_PATHS[k]: v for k, v in data.items() if k in PERSON_PATHS and v not in (None, "")}
+def paths_of_person(data: dict) -> dict[str, Any]:
+    """Submitted person form values by relative path ("dob", "address.line1", …)."""
+    paths = catalogue.paths_by_form("person")
+    return {paths[k]: v for k, v in data.items() if k in paths and v not in (None, "")}
 
 
 # Personal data the audit trail records only as "changed": the trail outlives a removed person, and
@@ -359,7 +345,7 @@ def _write_person(connection: Connection, person: Person, *, group: str, data: d
         person.id_number_provided = True
         person.id_number_last4 = str(data["id_number"])[-4:]
     person.save()
-    hooks.submitted(connection, {f"{group}.{path}": value for path, value in _paths_of_person(data).items()})
+    hooks.submitted(connection, {f"{group}.{path}": value for path, value in paths_of_person(data).items()})
     if person.is_account_individual:
         Account.objects.filter(pk=connection.account_id).update(legal_name=person.full_name)
     after = {k: v for k, v in _snapshot(person, PERSON_FIELDS).items() if before.get(k) != v}
@@ -391,8 +377,9 @@ def add_owner(*, connection: Connection, data: dict, actor: Membership | None = 
         account=account, is_owner=share is not None and share > 0, is_director=bool(data.get("is_director")),
         **{f: data.get(f) or "" for f in ("first_name", "last_name", "email", "address_line1", "address_city",
                                            "address_state", "address_postal_code")},
-        dob=data.get("dob"), percent_ownership=share,
+        dob=data.get("dob"), percent_ownership=share, ssn_last_4_provided=bool(data.get("ssn_last_4")),
     )
+    hooks.submitted(connection, {f"{person.public_id}.{path}": value for path, value in paths_of_person(data).items()})
     _audit_holder(connection, "person.added", after={"person": person.public_id, "percent_ownership": str(share)},
                   request_meta=request_meta, actor=actor)
     account_changed(connection)

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from .field_catalogue import capability
 from .models import Capability, Connection
 
 Status = Connection.Status
@@ -37,6 +38,12 @@ class StatusFacts:
     current_deadline: datetime | None = None
 
 
+def is_primary(name: str) -> bool:
+    """Capabilities whose restriction restricts the account (not individual payment methods)."""
+    entry = capability(name)
+    return entry is not None and entry.primary
+
+
 def derive_status(facts: StatusFacts, *, now: datetime) -> str:
     """First match wins, in the order of domain.md §4.1."""
     if facts.lifecycle_state == Connection.Lifecycle.INVITED:
@@ -50,7 +57,7 @@ def derive_status(facts: StatusFacts, *, now: datetime) -> str:
         return Status.IN_REVIEW
     for name, requested, capability_status in facts.capabilities:
         if (
-            name in Capability.PRIMARY
+            is_primary(name)
             and requested
             and capability_status not in (Capability.Status.ACTIVE, Capability.Status.PENDING)
         ):

@@ -6,40 +6,10 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 
-POSTAL_CODES = {
-    "US": (r"\d{5}(-\d{4})?", "a 5-digit ZIP code such as 94103"),
-    "CA": (r"[A-Za-z]\d[A-Za-z] ?\d[A-Za-z]\d", "a postal code such as K1A 0B1"),
-    "GB": (r"[A-Za-z]{1,2}\d[A-Za-z\d]? ?\d[A-Za-z]{2}", "a postcode such as SW1A 1AA"),
-    "FR": (r"\d{5}", "a 5-digit code postal such as 75001"),
-    "DE": (r"\d{5}", "a 5-digit Postleitzahl such as 10115"),
-    "JP": (r"\d{3}-?\d{4}", "a postal code such as 100-0001"),
-    "IE": (r"[A-Za-z\d]{3} ?[A-Za-z\d]{4}", "an Eircode such as D02 AF30"),
-    "NL": (r"\d{4} ?[A-Za-z]{2}", "a postcode such as 1012 AB"),
-    "ES": (r"\d{5}", "a 5-digit código postal"),
-    "IT": (r"\d{5}", "a 5-digit CAP"),
-    "AU": (r"\d{4}", "a 4-digit postcode"),
-    "NZ": (r"\d{4}", "a 4-digit postcode"),
-    "SG": (r"\d{6}", "a 6-digit postal code"),
-    "CH": (r"\d{4}", "a 4-digit postcode"),
-}
+from . import field_catalogue as catalogue
 
-TAX_IDS = {
-    "US": (r"\d{9}", "The EIN has 9 digits, for example 12-3456789."),
-    "CA": (r"\d{9}", "The Business Number has 9 digits."),
-    "GB": (r"([A-Za-z]{2}\d{6}|\d{8})", "The Companies House number has 8 characters, such as 01234567 or SC123456."),
-    "FR": (r"(\d{9}|\d{14})", "Enter the SIREN (9 digits) or SIRET (14 digits)."),
-    "DE": (r"HR[AB] ?\d{1,6}( ?[A-Z]{1,2})?", "Enter the commercial register number, such as HRB 12345."),
-    "JP": (r"\d{13}", "The corporate number has 13 digits."),
-}
-
-STATE_COUNTRIES = {"US", "CA", "JP"}
-US_STATES = {
-    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA",
-    "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR",
-    "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "PR",
-}
-CA_PROVINCES = {"AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT"}
-
+# Every per-country format (postal codes, states, tax ids, identity numbers, bank details) is data in
+# the field catalogue (data/fields.json, "countries"): a new country adds its formats there.
 E164 = re.compile(r"\+[1-9]\d{6,14}")
 
 
@@ -47,31 +17,30 @@ def digits(value: str) -> str:
     return re.sub(r"[\s\-.]", "", value or "")
 
 
+def _format(value: str, country: str, name: str, code: str, default_message: str) -> str:
+    spec = catalogue.country_format(country, name) or {}
+    cleaned = catalogue.normalize(value or "", spec.get("normalize"))
+    if not re.fullmatch(spec.get("pattern", r".+"), cleaned):
+        raise ValidationError(spec.get("message", default_message), code=code)
+    return cleaned
+
+
 def validate_postal_code(value: str, country: str) -> str:
-    pattern, example = POSTAL_CODES.get(country, (r"[A-Za-z\d \-]{2,10}", "a postal code"))
-    value = value.strip()
-    if not re.fullmatch(pattern, value):
-        raise ValidationError(f"Enter {example}.", code="invalid_postal_code")
-    return value.upper()
+    return _format(value, country, "postal_code", "invalid_postal_code", "Enter a postal code.").upper()
 
 
 def validate_state(value: str, country: str) -> str:
     value = value.strip().upper()
-    if country == "US" and value not in US_STATES:
-        raise ValidationError("Enter the two-letter state code, such as CA or NY.", code="invalid_state")
-    if country == "CA" and value not in CA_PROVINCES:
-        raise ValidationError("Enter the two-letter province code, such as ON or QC.", code="invalid_state")
-    if country == "JP" and not value:
-        raise ValidationError("Enter the prefecture.", code="invalid_state")
+    spec = catalogue.country_format(country, "state")
+    if spec is None:
+        return value
+    if ("values" in spec and value not in spec["values"]) or not value:
+        raise ValidationError(spec.get("message", "Enter the state or province."), code="invalid_state")
     return value
 
 
 def validate_tax_id(value: str, country: str) -> str:
-    cleaned = value.strip().upper() if country in ("GB", "DE") else digits(value)
-    pattern, message = TAX_IDS.get(country, (r"[A-Za-z\d]{5,20}", "Enter the company's tax id."))
-    if not re.fullmatch(pattern, cleaned):
-        raise ValidationError(message, code="invalid_tax_id_format")
-    return cleaned
+    return _format(value, country, "tax_id", "invalid_tax_id_format", "Enter the company's tax id.")
 
 
 def validate_phone(value: str) -> str:
@@ -109,28 +78,15 @@ def validate_ssn_last_4(value: str) -> str:
 
 
 def validate_id_number(value: str, country: str) -> str:
-    cleaned = digits(value)
-    if country == "US" and not re.fullmatch(r"\d{9}", cleaned):
-        raise ValidationError("Enter the full 9-digit Social Security number.", code="invalid_id_number")
-    if not re.fullmatch(r"[A-Za-z\d]{5,20}", cleaned):
-        raise ValidationError("Enter the national identity number.", code="invalid_id_number")
-    return cleaned
+    return _format(value, country, "id_number", "invalid_id_number", "Enter the national identity number.")
 
 
 def validate_routing_number(value: str, country: str) -> str:
-    cleaned = digits(value)
-    if country == "US" and not re.fullmatch(r"\d{9}", cleaned):
-        raise ValidationError("The routing number has 9 digits, for example 110000000.", code="invalid_routing")
-    if not re.fullmatch(r"[A-Za-z\d]{4,15}", cleaned):
-        raise ValidationError("Enter the bank's routing or sort code.", code="invalid_routing")
-    return cleaned
+    return _format(value, country, "routing_number", "invalid_routing", "Enter the bank's routing or sort code.")
 
 
-def validate_account_number(value: str) -> str:
-    cleaned = digits(value).upper()
-    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z\d]{10,30}|\d{4,17}", cleaned):
-        raise ValidationError("Enter the account number (4–17 digits) or an IBAN.", code="invalid_account_number")
-    return cleaned
+def validate_account_number(value: str, country: str = "") -> str:
+    return _format(value, country, "account_number", "invalid_account_number", "Enter the account number.")
 
 
 def luhn_ok(number: str) -> bool:
@@ -145,10 +101,21 @@ def luhn_ok(number: str) -> bool:
     return total % 10 == 0
 
 
-def validate_card_number(value: str) -> str:
+def validate_card_number(value: str, *, livemode: bool = True) -> str:
+    """A payout card number. Payouts go to debit cards only (domain.md §3.9): in test mode the
+    provider's test numbers say their funding, and a credit or prepaid card is refused."""
     cleaned = digits(value)
     if not re.fullmatch(r"\d{12,19}", cleaned) or not luhn_ok(cleaned):
         raise ValidationError("Enter a valid debit card number.", code="invalid_card_number")
+    if not livemode:
+        funding = catalogue.load().test_cards.get(cleaned)
+        if funding in ("credit", "prepaid"):
+            raise ValidationError(
+                f"This is a {funding} card: payouts can only go to a debit card. "
+                "In test mode, use a test debit card such as 4000 0566 5566 5556.", code="card_not_debit")
+        if funding is None:
+            raise ValidationError("In test mode, use a test debit card such as 4000 0566 5566 5556 (Visa) "
+                                  "or 5200 8282 8282 8210 (Mastercard).", code="card_not_test")
     return cleaned
 
 
@@ -162,3 +129,29 @@ def card_brand(number: str) -> str:
     if number.startswith(("34", "37")):
         return "American Express"
     return "Card"
+
+
+VALIDATORS = {
+    "postal_code": validate_postal_code,
+    "state": validate_state,
+    "tax_id": validate_tax_id,
+    "id_number": validate_id_number,
+    "ssn_last_4": lambda value, country: validate_ssn_last_4(value),
+    "phone": lambda value, country: validate_phone(value),
+    "https_url": lambda value, country: validate_https_url(value),
+}
+
+
+def validate_path(path: str, value, *, country: str, livemode: bool, today: date):
+    """Validate the value of one requirement path as the catalogue says. In test mode the magic values
+    of domain.md §10 are accepted before any format check, in every country."""
+    entry = catalogue.lookup(path)
+    if entry is None or value in (None, ""):
+        return value
+    if not livemode and catalogue.is_magic(path, value):
+        return catalogue.normalize(str(value), "digits") if entry.test_mode.get("match") == "digits" else value
+    if entry.validate == "adult":
+        return validate_adult(value, today=today)
+    if entry.validate:
+        return VALIDATORS[entry.validate](value, country)
+    return value

@@ -261,7 +261,7 @@ def operator_onboarding(request: HttpRequest, account_id: str, step: str) -> Htt
                 messages.success(request, "Onboarding details submitted.")
                 return redirect("accounts:detail", account_id)
         return render(request, "accounts/operator_review.html",
-                      {**base, **review, "step": onboarding.STEPS["review"]})
+                      {**base, **review, "step": onboarding.steps()["review"]})
     try:
         result = onboarding_flow.handle_step(request, connection, step, actor=request.membership,
                                              request_meta=_meta(request))

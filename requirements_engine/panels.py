@@ -19,19 +19,19 @@ def actions_required_panel(request: HttpRequest, connection: Connection) -> dict
 
 
 def onboarding_paths(connection: Connection) -> set[str] | None:
-    """The fields onboarding asks for: what the rules need now (stages C and P) for this account.
-    Owners and directors are attested on their step, so their placeholders are left out."""
+    """The fields onboarding asks for: what the rules need now (stages C and P) for this account,
+    owner and director placeholders ("owners.dob") included: the owners step asks them of each
+    person it adds. Before the business type is known, what every business type needs."""
     account = connection.account
-    if not account.business_type:
-        return None  # the rules depend on the business type: let the baseline ask for it first
     requested = {c.name for c in connection.capabilities.all() if c.requested}
-    return {
-        rule.field
-        for rule in load().rules
-        if rule.stage in ("C", "P")
-        and not rule.field.startswith(("owners.", "directors."))
-        and rule.applies(country=account.country, business_type=account.business_type, capabilities=requested)
-    }
+
+    def paths(business_type: str) -> set[str]:
+        return {rule.field for rule in load().rules if rule.stage in ("C", "P") and rule.applies(
+            country=account.country, business_type=business_type, capabilities=requested)}
+
+    if not account.business_type:
+        return paths("individual") & paths("company")
+    return paths(account.business_type)
 
 
 ACTIONS_REQUIRED_PANEL = Panel(

@@ -6,8 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
+from accounts.field_catalogue import COMPANY_TYPES, sharing
+
 RULES_FILE = Path(__file__).resolve().parent / "data" / "rules.json"
-COMPANY_TYPES = {"company", "non_profit", "government_entity"}
 STAGES = {"C", "P", "E"}
 
 
@@ -23,15 +24,20 @@ class Rule:
     effective_from: date | None = None  # future rules only
     grace_days: int = 0
 
-    def applies(self, *, country: str, business_type: str, capabilities: set[str]) -> bool:
+    def affected(self, *, country: str, business_type: str, capabilities: set[str]) -> frozenset[str]:
+        """The requested capabilities this rule applies to: those it names, and those sharing the
+        requirements of one it names (field_catalogue.sharing). Empty: it doesn't apply."""
         if self.countries is not None and country not in self.countries:
-            return False
+            return frozenset()
         kind = "company" if business_type in COMPANY_TYPES else "individual" if business_type == "individual" else ""
         if kind not in self.types:
-            return False
+            return frozenset()
         if self.company_only and business_type != "company":
-            return False
-        return bool(self.capabilities & capabilities)
+            return frozenset()
+        return frozenset(name for name in capabilities if self.capabilities & sharing(name))
+
+    def applies(self, *, country: str, business_type: str, capabilities: set[str]) -> bool:
+        return bool(self.affected(country=country, business_type=business_type, capabilities=capabilities))
 
     @property
     def effective_at(self) -> datetime | None:

@@ -53,8 +53,9 @@ def test_a_company_completes_every_step_and_connects(holder, admin, run_on_commi
     holder.post(step("owners"), {"action": "add_owner", "first_name": "Chen", "last_name": "Wang",
                                  "email": "chen@acme.example", "dob": "1979-01-02", "percent_ownership": "40",
                                  "address_line1": "3 Pine St", "address_city": "Oakland", "address_state": "CA",
-                                 "address_postal_code": "94607"})
-    assert Person.objects.filter(first_name="Chen", percent_ownership=40, is_owner=True).exists()
+                                 "address_postal_code": "94607", "ssn_last_4": "0000"})
+    assert Person.objects.filter(first_name="Chen", percent_ownership=40, is_owner=True,
+                                 ssn_last_4_provided=True).exists()
     assert holder.post(step("owners"), {"action": "continue", "owners_provided": "on"})["Location"] == step("payout_account")
     assert holder.post(step("payout_account"), BANK)["Location"] == step("review")
     review = holder.get(step("review")).content.decode()
@@ -140,7 +141,7 @@ def test_ownership_over_100_percent_is_refused(holder):
     holder.post(step("representative"), REPRESENTATIVE)  # 60 %
     owner = {"action": "add_owner", "first_name": "Chen", "last_name": "Wang", "email": "c@a.example",
              "dob": "1979-01-02", "percent_ownership": "50", "address_line1": "x", "address_city": "y",
-             "address_state": "CA", "address_postal_code": "94607"}
+             "address_state": "CA", "address_postal_code": "94607", "ssn_last_4": "0000"}
     response = holder.post(step("owners"), owner)
     assert response.status_code == 422 and "at most 100" in response.content.decode()
     assert Person.objects.filter(is_representative=False).count() == 0
