@@ -307,3 +307,25 @@ def sharing(name: str) -> frozenset[str]:
     """This capability and those whose requirements it shares (its rules are theirs too)."""
     entry = capability(name)
     return frozenset({name, *(entry.requirements_of if entry else ())})
+
+
+def capability_problem(country: str, requested: set[str], *, before: set[str] = frozenset(),
+                       recipient: bool = False) -> str:
+    """Why this set of requested capabilities is not allowed ("" when it is): which ones the
+    account's country allows, which need another, which are permanent (domain.md §3.4, §7.9)."""
+    for name in sorted(requested):
+        entry = capability(name)
+        if entry is None or not entry.allowed_in(country):
+            return f"{capability_label(name)} is not available for accounts in this country."
+        for needed in entry.needs:
+            if needed not in requested:
+                return f"{entry.label} needs {capability_label(needed)} to be requested too."
+    for name in sorted(set(before) - set(requested)):
+        entry = capability(name)
+        if entry is not None and entry.permanent:
+            return f"{entry.label} cannot be removed once requested."
+    if "card_payments" in requested and recipient:
+        return "Accounts on the recipient service agreement cannot request card payments."
+    if not requested:
+        return "Keep at least one capability: an account with none cannot do anything."
+    return ""

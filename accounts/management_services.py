@@ -166,28 +166,6 @@ def _public(person: Person) -> dict:
     }
 
 
-def capability_problem(connection: Connection, requested: set[str], before: set[str]) -> str:
-    """Why this set of requested capabilities is not allowed ("" when it is): the catalogue says which
-    ones the account's country allows, which need another, and which are permanent."""
-    country = connection.account.country
-    for name in sorted(requested):
-        entry = catalogue.capability(name)
-        if entry is None or not entry.allowed_in(country):
-            return f"{catalogue.capability_label(name)} is not available for accounts in this country."
-        for needed in entry.needs:
-            if needed not in requested:
-                return f"{entry.label} needs {catalogue.capability_label(needed)} to be requested too."
-    for name in sorted(before - requested):
-        entry = catalogue.capability(name)
-        if entry is not None and entry.permanent:
-            return f"{entry.label} cannot be removed once requested."
-    if "card_payments" in requested and connection.service_agreement == Connection.ServiceAgreement.RECIPIENT:
-        return "Accounts on the recipient service agreement cannot request card payments."
-    if not requested:
-        return "Keep at least one capability: an account with none cannot do anything."
-    return ""
-
-
 @transaction.atomic
 def set_capabilities(*, actor: Membership, connection: Connection, requested: set[str], request_meta=None) -> None:
     """Request or unrequest capabilities (those the account's country allows; permanent ones stay)."""
@@ -197,7 +175,10 @@ def set_capabilities(*, actor: Membership, connection: Connection, requested: se
     requested = set(requested)
     existing = {c.name: c for c in Capability.objects.filter(connection=connection)}
     before = {name for name, c in existing.items() if c.requested}
-    if problem := capability_problem(connection, requested, before):
+    if problem := catalogue.capability_problem(
+        connection.account.country, requested, before=before,
+        recipient=connection.service_agreement == Connection.ServiceAgreement.RECIPIENT,
+    ):
         raise AccountError(problem)
     now = timezone.now()
     for name in sorted(requested | set(existing)):

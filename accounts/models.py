@@ -236,6 +236,13 @@ class Connection(models.Model):
     def is_platform_collected(self) -> bool:
         return self.requirement_collection == self.Party.APPLICATION
 
+    @property
+    def nothing_outstanding(self) -> bool:
+        """The Actions required list is empty: nothing due now or later, nothing upcoming or in
+        review (read off the requirement summary the engine stores with each recompute)."""
+        return not (self.actions_required or self.eventually_due_count or self.pending_verification_count
+                    or self.future_due_count or self.under_review or self.current_deadline)
+
 
 class Person(models.Model):
     """An individual tied to an account: representative, owner, director or executive."""

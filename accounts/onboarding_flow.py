@@ -112,8 +112,8 @@ def handle_step(request: HttpRequest, connection: Connection, step: str, *, acto
         context["form"] = form
         if step == "payout_account":
             context["current_external"] = onboarding.default_external_account(account)
-    status = 422 if data is not None else 200
-    return StepResult(False, context, status)
+    invalid = any(f is not None and f.is_bound and f.errors for f in (context.get("form"), context.get("owner_form")))
+    return StepResult(False, context, 422 if invalid else 200)
 
 
 def review_context(connection: Connection) -> dict:

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 
+from . import field_catalogue as catalogue
 from .models import Connection
 
 WEEKDAYS = [day.value for day in Connection.Weekday]
@@ -55,9 +56,14 @@ def next_payout_date(schedule: Schedule, after: date) -> date | None:
 
 
 def minimum_delay_days(country: str) -> int:
-    """The lowest delay a country allows (configuration, default 2 days)."""
-    minimums = settings.PAYOUT_MINIMUM_DELAY_DAYS
-    return minimums.get(country, minimums.get("default", 2))
+    """The lowest delay a country allows: the field catalogue's per-country value, which a
+    deployment may override with PAYOUT_MINIMUM_DELAY_DAYS (e.g. "default=2,JP=4")."""
+    overrides = settings.PAYOUT_MINIMUM_DELAY_DAYS
+    if country in overrides:
+        return overrides[country]
+    if "default" in overrides:
+        return overrides["default"]
+    return int(catalogue.country_setting(country, "payout_minimum_delay_days"))
 
 
 def effective_delay_days(schedule: Schedule, country: str) -> int:

@@ -132,6 +132,8 @@ def create_account(
     cross_border = country != platform.country
     if cross_border and capabilities != ["transfers"]:
         raise AccountError("Accounts in another country than the platform's can only receive transfers.")
+    if problem := catalogue.capability_problem(country, set(capabilities)):
+        raise AccountError(problem)
     now = timezone.now()
     account = Account.objects.create(
         country=country, default_currency=DEFAULT_CURRENCY[country], email=email,

@@ -295,9 +295,10 @@ MONEY_DEBIT_CONSENT_TEXT_VERSION = env("MONEY_DEBIT_CONSENT_TEXT_VERSION", defau
 MONEY_TOPUP_PENDING_DAYS = env.int("MONEY_TOPUP_PENDING_DAYS", default=2)
 MONEY_STANDARD_PAYOUT_DAYS = env.int("MONEY_STANDARD_PAYOUT_DAYS", default=2)
 # The lowest payout delay per country (days funds are held before the schedule pays them out),
-# domain.md §7.9, e.g. PAYOUT_MINIMUM_DELAY_DAYS="default=2,JP=4".
-PAYOUT_MINIMUM_DELAY_DAYS = {"default": 2, **{k.upper() if k != "default" else k: int(v) for k, v in env.dict(
-    "PAYOUT_MINIMUM_DELAY_DAYS", default={}).items()}}
+# domain.md §7.9: the per-country minimums are data (accounts/data/fields.json); this overrides them,
+# e.g. PAYOUT_MINIMUM_DELAY_DAYS="default=2,JP=4".
+PAYOUT_MINIMUM_DELAY_DAYS = {k.upper() if k != "default" else k: int(v) for k, v in env.dict(
+    "PAYOUT_MINIMUM_DELAY_DAYS", default={}).items()}
 # Demo logins with the password "demo" exist only for local development.
 CONSOLE_ALLOW_DEMO_SEED = DEBUG
 

@@ -103,3 +103,68 @@ def test_developer_creates_a_none_access_account_and_finishes_onboarding(live_se
     expect(page.get_by_test_id("finish-onboarding")).to_have_count(0)
     expect(page.get_by_test_id("owners-section")).to_contain_text("Ana Ruiz")
     assert Connection.objects.get(account__email="owner@shop.example").details_submitted
+
+
+def test_a_dutch_company_is_created_onboarded_and_verified_in_test_mode(live_server, page, demo_operator, sign_in):
+    """The Netherlands was added as data only (rules, field catalogue, payout minimum): KvK number,
+    IBAN payouts without a routing number, EUR, SEPA Direct Debit among its capabilities."""
+    from requirements_engine.models import FieldVerification, Requirement
+
+    platform = demo_operator("developer", "developer@demo.test")
+    platform.country, platform.default_currency = "NL", "eur"
+    platform.save()
+    sign_in("developer@demo.test")
+    page.get_by_test_id("mode-switch").click()
+    expect(page.locator(".test-band")).to_be_visible()
+    page.goto(f"{live_server.url}/accounts/")
+    page.get_by_role("link", name="+ Create").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("None").check()
+    dialog.locator("select[name=country]").select_option("NL")
+    dialog.get_by_label("Email of the account holder").fill("eigenaar@fietsen.example")
+    dialog.get_by_role("button", name="Create").click()
+    page.get_by_test_id("finish-onboarding-start").click()
+    page.get_by_label("Company", exact=True).check()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Legal business name").fill("Fietsen B.V.")
+    page.get_by_label("Business website").fill("https://accessible.stripe.com")
+    page.get_by_label("Industry").select_option("5941")
+    # The test-mode magic tax id passes before the KvK format (8 digits) is checked.
+    page.get_by_label("KvK number (Chamber of Commerce)").fill("000000000")
+    page.get_by_label("Business phone").fill("+31201234567")
+    expect(page.get_by_label("State", exact=True)).to_have_count(0)
+    for label, value in [("Street address", "address_full_match"), ("City", "Amsterdam"), ("Postal code", "1012 AB")]:
+        page.get_by_label(label, exact=True).fill(value)
+    page.get_by_role("button", name="Continue").click()
+    for label, value in [("First name", "Sanne"), ("Last name", "de Vries"), ("Email", "sanne@fietsen.example"),
+                         ("Phone", "+31201234568"), ("Date of birth", "1902-01-01"), ("Job title", "Directeur"),
+                         ("Street address", "address_full_match"), ("City", "Amsterdam"), ("Postal code", "1012 AB")]:
+        page.get_by_label(label, exact=True).fill(value)
+    page.get_by_label("This person owns 25 % or more of the business").check()
+    page.get_by_label("Ownership (%)").fill("100")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Everyone who owns 25 % or more of the business is listed").check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_label("Sort code / bank code")).to_have_count(0)
+    page.get_by_label("Account holder name").fill("Fietsen B.V.")
+    page.get_by_label("IBAN").fill("NL00 0000")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator(".field-error")).to_contain_text("Dutch IBAN")
+    page.get_by_label("IBAN").fill("NL91 ABNA 0417 1643 00")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_test_id("submit-details").click()
+    expect(page.get_by_text("Onboarding details submitted.")).to_be_visible()
+
+    connection = Connection.objects.get(account__email="eigenaar@fietsen.example")
+    assert connection.livemode is False and connection.account.default_currency == "eur"
+    checks = dict(FieldVerification.objects.filter(connection=connection).values_list("path", "status"))
+    assert checks["company.tax_id"] == "verified" and checks["representative.dob"] == "verified"
+    # Only the holder's acceptance of the terms is due: an operator cannot give it on their behalf.
+    due = Requirement.objects.filter(connection=connection, currently_due=True, is_future=False)
+    assert list(due.values_list("path", flat=True)) == ["tos_acceptance.date"]
+    expect(page.get_by_test_id("action-entry").first).to_contain_text("Acceptance of the Services Agreement")
+    page.get_by_test_id("edit-capabilities").click()
+    form = page.locator("#capabilities-section")
+    expect(form.get_by_label("SEPA Direct Debit")).to_be_visible()
+    expect(form.get_by_label("ACH Direct Debit")).to_have_count(0)
+    assert connection.account.external_accounts.get().last4 == "4300"
