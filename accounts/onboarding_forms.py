@@ -123,16 +123,17 @@ class BusinessTypeForm(CountryAwareForm):
 class BusinessDetailsForm(CountryAwareForm):
     def build(self) -> None:
         a = self.account
-        needed = [p for p in catalogue.load().account if catalogue.step_of(p) == "business_details" and (
-            self.needs(p) or (p == "business_profile.name"))]
+        # The business's public name is always offered (optional); a description may stand in for the website.
+        extra = {"business_profile.name"} | ({"business_profile.product_description"}
+                                             if self.needs("business_profile.url") else set())
+        needed = [p for p in catalogue.load().account
+                  if catalogue.step_of(p) == "business_details" and (self.needs(p) or p in extra)]
         for path in needed:
             entry = catalogue.lookup(path)
             provided = bool(entry.secret and catalogue.account_provided(self.connection) & {path})
             self.add_path(path, required=not entry.optional, provided=provided)
         if "url" in self.fields:
             # The website, or a description of what is sold instead: one of the two (checked in clean).
-            if "product_description" not in self.fields:
-                self.add_path("business_profile.product_description", required=False)
             self.fields["url"].required = self.fields["product_description"].required = False
             self.fields["url"].conditional = self.fields["product_description"].conditional = True
         self.initial.update({name: getattr(a, name, None) for name in self.fields if name not in ("tax_id", "vat_id")})
