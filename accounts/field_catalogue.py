@@ -193,38 +193,38 @@ def may_provide(path: str, who: str) -> bool:
 
 # --- what an account provided ---------------------------------------------------------------
 
-def _has(obj, attributes: tuple[str, ...], extra: dict[str, Any]) -> bool:
-    return any(extra[a] if a in extra else getattr(obj, a, None) for a in attributes)
+@lru_cache(maxsize=2)
+def _provided_specs(kind: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    fields = load().account if kind == "account" else load().person
+    return tuple((path, entry.provided_by) for path, entry in fields.items())
 
 
 def person_provided(person, documents: set[str] = frozenset(), group: str = "") -> set[str]:
     """Relative paths a person provided ("dob", "verification.document", …). `documents` holds the
     document paths uploaded for the account; `group` is the person's path prefix."""
     prefix = group or person.public_id
-    extra = {"documents": False}
     provided = set()
-    for rel, entry in load().person.items():
-        if "documents" in entry.provided_by:
-            if f"{prefix}.{rel}" in documents:
+    for rel, attributes in _provided_specs("person"):
+        if attributes == ("documents",):
+            if documents and f"{prefix}.{rel}" in documents:
                 provided.add(rel)
-        elif _has(person, entry.provided_by, extra):
+        elif any(getattr(person, a) for a in attributes):
             provided.add(rel)
     return provided
 
 
 def account_provided(connection) -> set[str]:
-    """Account paths the account's data holds (uses account.external_accounts.all(), prefetchable)."""
+    """Account paths the account's data holds (reads account.external_accounts.all(), prefetchable)."""
     account = connection.account
-    extra = {
-        "external_accounts": None,  # resolved lazily: one query only when asked
-        "tos_accepted_at": connection.tos_accepted_at,
-    }
     provided = set()
-    for path, entry in load().account.items():
-        if "external_accounts" in entry.provided_by:
+    for path, attributes in _provided_specs("account"):
+        if attributes == ("external_accounts",):
             if any(True for _ in account.external_accounts.all()):
                 provided.add(path)
-        elif _has(account, entry.provided_by, extra):
+        elif attributes == ("tos_accepted_at",):
+            if connection.tos_accepted_at:
+                provided.add(path)
+        elif any(getattr(account, a) for a in attributes):
             provided.add(path)
     return provided
 

@@ -41,12 +41,19 @@ fields_submitted: list[Callable[["Connection", dict[str, Any]], None]] = []
 # they hold about that person (verification results, documents), as removal must really delete it.
 after_person_removed: list[Callable[["Connection", str], None]] = []
 
-# Each returns a connection's lifetime charge volume in minor units of its default currency;
-# the requirements engine promotes eventually-due items past the country's threshold.
-lifetime_volume: list[Callable[["Connection"], int]] = []
+# Each returns the lifetime charge volume of each of the given connections, by connection pk, in
+# minor units of its default currency, in a fixed number of queries however many it is given (the
+# requirements engine gathers a thousand accounts at a time); the requirements engine promotes
+# eventually-due items past the country's threshold.
+lifetime_volume: list[Callable[[list["Connection"]], dict[int, int]]] = []
+
+# Called with a Connection whose verifications are on inactivity hold, after a charge, transfer,
+# payout or account debit for it committed: activity lifts the hold (domain.md §7.4), and the
+# requirements engine re-evaluates the account at once instead of at its next daily sweep.
+after_activity_while_held: list[Callable[["Connection"], None]] = []
 
 # Each returns the requirement field paths a connection must provide during onboarding, or None
-# to defer; the requirements engine registers one. Without any, accounts.onboarding's baseline applies.
+# to defer; the requirements engine registers one (from its rules). Without any, onboarding asks nothing.
 onboarding_paths: list[Callable[["Connection"], set[str] | None]] = []
 
 
@@ -113,6 +120,11 @@ def annotate_list(queryset, columns: list[ListColumn]):
 def submitted(connection: "Connection", values: dict[str, Any]) -> None:
     for fn in fields_submitted:
         fn(connection, values)
+
+
+def activity_while_held(connection: "Connection") -> None:
+    for fn in after_activity_while_held:
+        fn(connection)
 
 
 def person_removed(connection: "Connection", person_public_id: str) -> None:

@@ -139,7 +139,9 @@ def transfer_refusal(
     if connection.lifecycle_state != Connection.Lifecycle.ACTIVE:
         return AccountNotEligible(f"{name} hasn't finished connecting to the platform yet.")
     transfers = next((c for c in connection.capabilities.all() if c.name == "transfers"), None)
-    if transfers is None or transfers.status != Capability.Status.ACTIVE:
+    # An inactivity hold pauses verifications, not money: the transfer is the activity that lifts it.
+    on_hold = transfers is not None and transfers.disabled_reason == "paused.inactivity"
+    if transfers is None or (transfers.status != Capability.Status.ACTIVE and not on_hold):
         state = "not requested" if transfers is None else transfers.get_status_display().lower()
         return AccountNotEligible(
             f"{name} can't receive transfers: its Transfers capability is {state}, not active."

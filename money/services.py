@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts import hooks as account_hooks
 from accounts import payout_schedule
 from accounts.models import Connection, ExternalAccount
 from platform_console import permissions
@@ -103,6 +104,15 @@ def _touch(connection: Connection, now: datetime) -> None:
         ).update(last_activity_at=now)
     if connection.last_activity_at is None or connection.last_activity_at < before:
         connection.last_activity_at = now
+    _lift_hold_after_commit(connection)
+
+
+def _lift_hold_after_commit(connection: Connection) -> None:
+    """Activity lifts an inactivity hold at once (domain.md §7.4): once the money has moved, the
+    requirements engine clears the hold and re-evaluates the account. Robust: a failure there
+    must not fail a committed operation, and the daily sweep releases the hold anyway."""
+    if connection.verifications_held_at is not None:
+        transaction.on_commit(lambda: account_hooks.activity_while_held(connection), robust=True)
 
 
 def _insufficient(available: int, amount: int, currency: str) -> InsufficientFunds:
@@ -391,7 +401,7 @@ def create_transfer(
     description = description.strip()
     now = now or timezone.now()
     if send_to is None and transfer_sql.available():
-        return transfer_sql.post_transfer(
+        transfer = transfer_sql.post_transfer(
             actor=actor,
             platform=platform,
             connection=connection,
@@ -405,6 +415,8 @@ def create_transfer(
             activity_before=now - ACTIVITY_RESOLUTION,
             insufficient=lambda available: _insufficient(available, amount, currency),
         )
+        _lift_hold_after_commit(connection)  # the procedure recorded the activity itself
+        return transfer
     found = ledger.find_accounts(
         platform=platform,
         livemode=connection.livemode,

@@ -8,13 +8,14 @@ class RequirementsEngineConfig(AppConfig):
     def ready(self) -> None:
         from accounts import hooks
 
-        from . import panels, services
+        from . import panels, services, sweeps
 
         # Idempotent: ready() may run more than once (tests, autoreload).
         for registry, entry in (
             (hooks.after_account_change, services.recompute),
             (hooks.fields_submitted, services.record_submission),
             (hooks.after_person_removed, services.forget_person),
+            (hooks.after_activity_while_held, sweeps.resume_after_activity),
             (hooks.onboarding_paths, panels.onboarding_paths),
             (hooks.detail_panels, panels.ACTIONS_REQUIRED_PANEL),
         ):

@@ -5,6 +5,7 @@ dates items first became due), the rules and the clock: no database, no side eff
 services gather the facts, call it, and persist the result as rows (domain.md §3.5, §4.2–4.3).
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -165,17 +166,38 @@ def _is_provided(path: str, person: PersonFacts | None, relative: str, facts: Fa
     return path in facts.provided
 
 
-def _collect(rules: tuple[Rule, ...], facts: Facts, groups) -> dict[str, dict]:
+# The rules of a tuple that apply to an account, each with the requested capabilities it affects,
+# by (tuple, country, business type, requested capabilities): the same few combinations come up
+# for every account, and the sweeps evaluate a thousand accounts a batch. Each entry keeps its
+# tuple, so that the tuple's id cannot be reused by another while it is cached.
+_APPLICABLE: dict[tuple, tuple[tuple[Rule, ...], tuple[tuple[Rule, frozenset[str]], ...]]] = {}
+
+
+def _applicable(rules: tuple[Rule, ...], facts: Facts) -> tuple[tuple[Rule, frozenset[str]], ...]:
+    key = (id(rules), facts.country, facts.business_type, facts.requested)
+    found = _APPLICABLE.get(key)
+    if found is None or found[0] is not rules:
+        if len(_APPLICABLE) >= 10_000:
+            _APPLICABLE.clear()
+        capabilities = set(facts.requested)
+        applicable = []
+        for rule in rules:
+            affected = rule.affected(country=facts.country, business_type=facts.business_type, capabilities=capabilities)
+            if affected:
+                applicable.append((rule, affected))
+        found = _APPLICABLE[key] = (rules, tuple(applicable))
+    return found[1]
+
+
+def _collect(rules: Iterable[tuple[Rule, frozenset[str]]], groups) -> dict[str, dict]:
+    """The concrete paths the applicable rules ask for, each with what the rules say about it."""
     wanted: dict[str, dict] = {}
-    capabilities = set(facts.requested)
-    for rule in rules:
-        if not rule.applies(country=facts.country, business_type=facts.business_type, capabilities=capabilities):
-            continue
+    for rule, affected in rules:
         for path, person, relative in _expand(rule.field, groups):
             entry = wanted.setdefault(path, {"stages": set(), "capabilities": set(), "alternatives": set(),
                                              "person": person, "relative": relative, "rule": rule})
             entry["stages"].add(rule.stage)
-            entry["capabilities"] |= rule.capabilities & capabilities
+            entry["capabilities"] |= affected
             entry["alternatives"] |= set(rule.alternatives)
     return wanted
 
@@ -189,17 +211,15 @@ def evaluate(facts: Facts, rules: RuleSet, now: datetime) -> Evaluation:
             failed_prefixes.add(path.rsplit(".", 1)[0] if "." in path else path)
 
     # Current rules, plus future rules whose date has come (merged into the requirements).
-    current = list(rules.rules)
     merged_from: dict[str, Rule] = {}
-    future_pending: list[Rule] = []
     for rule in rules.future_rules:
         if rule.effective_at is not None and rule.effective_at <= now:
-            current.append(rule)
             merged_from[rule.field] = rule
-        else:
-            future_pending.append(rule)
+    future = _applicable(rules.future_rules, facts)
+    merged = [(rule, affected) for rule, affected in future if rule.effective_at is not None and rule.effective_at <= now]
+    future_pending = [pair for pair in future if pair not in merged]
 
-    wanted = _collect(tuple(current), facts, groups)
+    wanted = _collect((*_applicable(rules.rules, facts), *merged), groups)
     for path, entry in sorted(wanted.items()):
         verification = facts.verifications.get(path)
         provided = _is_provided(path, entry["person"], entry["relative"], facts) or any(
@@ -251,9 +271,9 @@ def evaluate(facts: Facts, rules: RuleSet, now: datetime) -> Evaluation:
 
     # Future requirements: what a known upcoming rule will need; never restricts anything.
     future_deadline = None
-    for path, entry in sorted(_collect(tuple(future_pending), facts, groups).items()):
-        if _is_provided(path, entry["person"], entry["relative"], facts):
-            continue
+    for path, entry in sorted(_collect(future_pending, groups).items()):
+        if path in wanted or _is_provided(path, entry["person"], entry["relative"], facts):
+            continue  # provided, or already required today by a current rule
         effective = entry["rule"].effective_at
         future_deadline = effective if future_deadline is None else min(future_deadline, effective)
         items.append(Item(path=path, capabilities=frozenset(entry["capabilities"]), future=True,
@@ -281,7 +301,9 @@ def _conclude(facts: Facts, items: tuple[Item, ...], future_deadline, now: datet
             result = CapabilityResult("disabled", facts.disabled_capabilities.get(name) or facts.rejected_reason)
         elif (name == "card_payments" and facts.payments_paused) or (name == "transfers" and facts.payouts_paused):
             result = CapabilityResult("inactive", "platform_paused")
-        elif facts.held:
+        elif facts.held and (affecting_due or affecting_pending):
+            # The inactivity hold pauses verification work, not the account (domain.md §7.4): only
+            # a capability waiting on a held item (due, or in review) is inactive meanwhile.
             result = CapabilityResult("inactive", "paused.inactivity")
         elif not facts.details_submitted:
             result = CapabilityResult("inactive", "pending.onboarding")
@@ -297,13 +319,13 @@ def _conclude(facts: Facts, items: tuple[Item, ...], future_deadline, now: datet
     charges_enabled = capabilities.get("card_payments", CapabilityResult("unrequested")).status == "active" and not (
         facts.payments_paused
     )
+    # Not the inactivity hold: a payout is activity, and activity is what lifts the hold.
     payouts_enabled = (
         facts.details_submitted
         and external_ok
         and not past_due
         and not facts.payouts_paused
         and not facts.rejected_reason
-        and not facts.held
     )
     if facts.rejected_reason:
         reason = facts.rejected_reason

@@ -1,30 +1,48 @@
 """Writes of the requirements engine: recomputing what is due, recording verification results,
-remediation (submit on the account's behalf, remediation links, contact support), and the sweeps."""
+remediation (submit on the account's behalf, remediation links, contact support). The sweeps are
+in sweeps.py."""
 
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
+from accounts import field_catalogue as catalogue
 from accounts import services as account_services
 from accounts.errors import AccountError, NotAllowed
 from accounts.links import new_link
-from accounts.models import AccountLink, Capability, Connection
-from platform_console import permissions
+from accounts.models import AccountLink, Capability, Connection, Person
+from accounts.status import derive_status, facts_of
+from platform_console import bulk, permissions
 from platform_console.audit import record_audit
 from platform_console.celery import enqueue
 from platform_console.models import Membership
 from platform_console.outbox import queue_email
 
-from . import labels
-from .evaluation import Evaluation, evaluate
-from .facts import gather
+from . import labels, person_verification
+from .evaluation import Evaluation, Facts, evaluate
+from .facts import gather_many
 from .models import Document, FieldVerification, InformationRequest, RemediationTicket, Requirement
 from .rules import load
 from .verification import ASYNC_DELAY, is_checked, reason_for, test_mode_outcome
 
 REMEDIATION_LINK_DAYS = 90
+
+
+# Requirement row columns that recompute writes, beside connection and path (the row's key).
+REQUIREMENT_COLUMNS = (
+    "group", "currently_due", "eventually_due", "past_due", "pending_verification", "is_future", "payouts_only",
+    "deadline", "first_due_at", "capabilities", "error_code", "error_reason", "alternatives",
+)
+# The requirement summary on Connection, and the status badge that derives from it.
+SUMMARY_FIELDS = (
+    "currently_due_count", "past_due_count", "eventually_due_count", "pending_verification_count", "future_due_count",
+    "current_deadline", "disabled_reason", "charges_enabled", "payouts_enabled", "under_review", "actions_required",
+)
 
 
 def _group(item) -> str:
@@ -43,32 +61,106 @@ def recompute(connection: Connection, *, now=None) -> Evaluation:
     """Evaluate the connection and persist the result: requirement rows, capability statuses,
     the summary on the connection and its status badge. Idempotent; call inside the transaction
     that changed the account's facts."""
+    return recompute_many([connection.pk], now=now)[connection.pk]
+
+
+def recompute_many(connection_ids: Iterable[int], *, now=None) -> dict[int, Evaluation]:
+    """`recompute` for many connections, by pk, in a fixed number of queries however many they are
+    (the sweeps pass a thousand per transaction): each is evaluated on its own, and what changed is
+    written for all of them at once, nothing where nothing changed."""
     now = now or timezone.now()
-    _resolve_async_checks(connection, now)
-    connection = Connection.objects.select_related("account").get(pk=connection.pk)
-    result = evaluate(gather(connection), load(), now)
+    ids = sorted(set(connection_ids))
+    if not ids:
+        return {}
+    _resolve_async_checks(ids, now)
+    connections = list(Connection.objects.select_related("account").filter(pk__in=ids).order_by("pk"))
+    facts = gather_many(connections)
+    rules = load()
+    results = {c.pk: evaluate(facts[c.pk], rules, now) for c in connections}
+    _write_requirements(connections, results)
+    _write_capabilities(connections, results)
+    _write_summaries(connections, results, facts, now)
+    _write_person_statuses(connections, facts)
+    return results
 
-    Requirement.objects.filter(connection=connection).delete()
-    Requirement.objects.bulk_create(
-        Requirement(
-            platform_id=connection.platform_id, connection=connection, path=item.path, group=_group(item),
-            currently_due=item.currently_due, eventually_due=item.eventually_due, past_due=item.past_due,
-            pending_verification=item.pending_verification, is_future=item.future, payouts_only=item.payouts_only,
-            deadline=item.deadline, first_due_at=item.first_due_at, capabilities=sorted(item.capabilities),
-            error_code=item.error_code, error_reason=item.error_reason, alternatives=list(item.alternatives),
-        )
-        for item in result.items
+
+def _write_person_statuses(connections: list[Connection], facts: dict[int, Facts]) -> None:
+    """Each person's verification status follows their identity checks (one UPDATE per status)."""
+    changed: dict[str, list[int]] = defaultdict(list)
+    for connection in connections:
+        checks = {path: v.status for path, v in facts[connection.pk].verifications.items()}
+        for person in person_verification.refresh(connection.account.persons.all(), checks):
+            changed[person.verification_status].append(person.pk)
+    for status, pks in changed.items():
+        Person.objects.filter(pk__in=pks).update(verification_status=status)
+
+
+def _resolve_async_checks(connection_ids: list[int], now) -> None:
+    """Test-mode checks that complete "asynchronously" whose time has come (domain.md §10)."""
+    FieldVerification.objects.filter(
+        connection_id__in=connection_ids, status=FieldVerification.Status.PENDING, resolves_at__lte=now
+    ).update(
+        status=Case(When(resolves_to="", then=Value(FieldVerification.Status.VERIFIED)), default=F("resolves_to")),
+        resolved_at=now, resolved_by="test mode", resolves_at=None,
     )
-    for capability in Capability.objects.filter(connection=connection):
-        outcome = result.capabilities.get(capability.name)
-        status, reason = (outcome.status, outcome.disabled_reason) if outcome and capability.requested else ("unrequested", "")
-        if (capability.status, capability.disabled_reason) != (status, reason):
-            Capability.objects.filter(pk=capability.pk).update(status=status, disabled_reason=reason)
 
+
+def _write_requirements(connections: list[Connection], results: dict[int, Evaluation]) -> None:
+    """The connections' rows become the evaluation's items: changed rows are updated, new ones
+    inserted, gone ones deleted, each in one statement for all the connections; rows that did not
+    change are not written."""
+    bulk.sync_rows(
+        Requirement,
+        key=("connection", "path"),
+        fields=REQUIREMENT_COLUMNS,
+        extra=("platform",),
+        scope="connection",
+        scope_ids=[c.pk for c in connections],
+        rows=[
+            (c.pk, item.path, _group(item), item.currently_due, item.eventually_due, item.past_due,
+             item.pending_verification, item.future, item.payouts_only, item.deadline, item.first_due_at,
+             sorted(item.capabilities), item.error_code, item.error_reason, list(item.alternatives), c.platform_id)
+            for c in connections
+            for item in results[c.pk].items
+        ],
+    )
+
+
+def _write_capabilities(connections: list[Connection], results: dict[int, Evaluation]) -> None:
+    """One UPDATE per distinct outcome (a handful: the statuses and their reasons), whatever the
+    number of capabilities that reach it. Updates the prefetched capabilities in memory too."""
+    changed: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for connection in connections:
+        outcomes = results[connection.pk].capabilities
+        for capability in connection.capabilities.all():
+            outcome = outcomes.get(capability.name)
+            wanted = (outcome.status, outcome.disabled_reason) if outcome and capability.requested else ("unrequested", "")
+            if (capability.status, capability.disabled_reason) != wanted:
+                changed[wanted].append(capability.pk)
+                capability.status, capability.disabled_reason = wanted
+    for (status, reason), pks in changed.items():
+        Capability.objects.filter(pk__in=pks).update(status=status, disabled_reason=reason)
+
+
+def _write_summaries(connections: list[Connection], results: dict[int, Evaluation], facts: dict, now) -> None:
+    """The requirement summary and the status badge (decided by accounts.status, as
+    accounts.services.refresh_status does), in one UPDATE of the connections where they changed."""
+    fields = (*SUMMARY_FIELDS, "status")
+    changed = []
+    for connection in connections:
+        before = tuple(getattr(connection, name) for name in fields)
+        for name, value in _summary(results[connection.pk], facts[connection.pk]).items():
+            setattr(connection, name, value)
+        connection.status = derive_status(facts_of(connection, connection.capabilities.all()), now=now)
+        after = tuple(getattr(connection, name) for name in fields)
+        if after != before:
+            changed.append((connection.pk, *after))
+    bulk.update_rows(Connection, fields, changed)
+
+
+def _summary(result: Evaluation, facts: Facts) -> dict:
     present = [i for i in result.items if not i.future]
-    open_requests = InformationRequest.objects.filter(connection=connection, status__in=InformationRequest.OPEN_STATES)
-    has_requests = open_requests.filter(status=InformationRequest.Status.OPEN).exists()
-    summary = {
+    return {
         "currently_due_count": sum(1 for i in present if i.currently_due),
         "past_due_count": sum(1 for i in present if i.past_due),
         "eventually_due_count": sum(1 for i in present if i.eventually_due),
@@ -79,20 +171,9 @@ def recompute(connection: Connection, *, now=None) -> Evaluation:
         "charges_enabled": result.charges_enabled,
         "payouts_enabled": result.payouts_enabled,
         "under_review": result.under_review,
-        "actions_required": has_requests or any(i.currently_due or i.past_due for i in present),
+        "actions_required": any(r.status == InformationRequest.Status.OPEN for r in facts.info_requests)
+        or any(i.currently_due or i.past_due for i in present),
     }
-    Connection.objects.filter(pk=connection.pk).update(**summary)
-    for key, value in summary.items():
-        setattr(connection, key, value)
-    account_services.refresh_status(connection, now=now)
-    return result
-
-
-def _resolve_async_checks(connection: Connection, now) -> None:
-    for check in FieldVerification.objects.filter(connection=connection, status="pending", resolves_at__lte=now):
-        FieldVerification.objects.filter(pk=check.pk, status="pending").update(
-            status=check.resolves_to or "verified", resolved_at=now, resolved_by="test mode", resolves_at=None
-        )
 
 
 def forget_person(connection: Connection, person_public_id: str) -> None:
@@ -180,7 +261,7 @@ def _ensure(actor: Membership, permission: str, connection: Connection) -> None:
 def can_submit_for(connection: Connection, path: str) -> bool:
     """domain.md §5: submitting on the account's behalf only where the platform collects
     requirements, and never the terms of service (they must come from the holder)."""
-    return connection.is_platform_collected and not path.startswith("tos_acceptance.")
+    return connection.is_platform_collected and catalogue.may_provide(path, "operator")
 
 
 @transaction.atomic
@@ -282,74 +363,3 @@ def contact_support(*, actor: Membership, connection: Connection, subject: str, 
                  account_public_id=connection.account.public_id, livemode=connection.livemode,
                  after={"requirement": path, "subject": subject}, request_meta=request_meta)
     return ticket
-
-
-# --- sweeps (Celery beat; also management commands) -----------------------------------------
-
-def deadline_sweep(*, now=None, batch: int = 500) -> int:
-    """Currently-due items whose deadline passed become past due and disable what they affect.
-    Only connections whose stored deadline has passed are re-evaluated; running it twice changes
-    nothing the second time (their new deadline is empty or in the future)."""
-    now = now or timezone.now()
-    ids = list(
-        Connection.objects.filter(currently_due_count__gt=0, current_deadline__lte=now,
-                                  lifecycle_state__in=Connection.VISIBLE_STATES).values_list("pk", flat=True)
-    )
-    return _recompute_ids(ids, now)
-
-
-def promote_future_requirements(*, now=None) -> int:
-    """Future requirements whose date has come merge into the requirements."""
-    now = now or timezone.now()
-    ids = list(
-        Connection.objects.filter(future_due_count__gt=0, current_deadline__lte=now,
-                                  lifecycle_state__in=Connection.VISIBLE_STATES).values_list("pk", flat=True)
-    )
-    effective = [r.effective_at for r in load().future_rules if r.effective_at and r.effective_at <= now]
-    if effective:
-        # Accounts whose future items were never counted (created after the rule was written).
-        ids += list(
-            Requirement.objects.filter(is_future=True, deadline__lte=now).values_list("connection_id", flat=True)
-        )
-    return _recompute_ids(sorted(set(ids)), now)
-
-
-def hold_inactive_verifications(*, now=None) -> tuple[int, int]:
-    """Connections without activity for 540 days get their verifications put on hold; ones with
-    activity again are released. Returns (held, released). Idempotent."""
-    now = now or timezone.now()
-    cutoff = now - timedelta(days=load().inactivity_days)
-    active_states = Connection.VISIBLE_STATES
-    to_hold = Connection.objects.filter(verifications_held_at__isnull=True, lifecycle_state__in=active_states).filter(
-        last_activity_at__lte=cutoff
-    ) | Connection.objects.filter(
-        verifications_held_at__isnull=True, lifecycle_state__in=active_states, last_activity_at__isnull=True,
-        connected_at__lte=cutoff,
-    )
-    hold_ids = list(to_hold.values_list("pk", flat=True))
-    release_ids = list(
-        Connection.objects.filter(verifications_held_at__isnull=False, last_activity_at__gt=cutoff).values_list("pk", flat=True)
-    )
-    with transaction.atomic():
-        Connection.objects.filter(pk__in=hold_ids, verifications_held_at__isnull=True).update(verifications_held_at=now)
-        Connection.objects.filter(pk__in=release_ids).update(verifications_held_at=None)
-        for connection_id in hold_ids:
-            _audit_system(connection_id, "verifications.held")
-        for connection_id in release_ids:
-            _audit_system(connection_id, "verifications.resumed")
-    _recompute_ids(hold_ids + release_ids, now)
-    return len(hold_ids), len(release_ids)
-
-
-def _audit_system(connection_id: int, action: str) -> None:
-    connection = Connection.objects.select_related("account", "platform").get(pk=connection_id)
-    record_audit(actor=None, platform=connection.platform, action=action, obj=connection.account,
-                 account_public_id=connection.account.public_id, livemode=connection.livemode, actor_label="system")
-
-
-def _recompute_ids(ids: list[int], now) -> int:
-    for connection_id in ids:
-        with transaction.atomic():
-            connection = Connection.objects.select_for_update().select_related("account").get(pk=connection_id)
-            recompute(connection, now=now)
-    return len(ids)

@@ -6,22 +6,22 @@ from django.utils import timezone
 
 from accounts.models import Connection
 
-from . import services
+from . import services, sweeps
 
 
 @shared_task(acks_late=True)
 def deadline_sweep() -> int:
-    return services.deadline_sweep()
+    return sweeps.deadline_sweep()
 
 
 @shared_task(acks_late=True)
 def promote_future_requirements() -> int:
-    return services.promote_future_requirements()
+    return sweeps.promote_future_requirements()
 
 
 @shared_task(acks_late=True)
 def hold_inactive_verifications() -> list[int]:
-    return list(services.hold_inactive_verifications())
+    return list(sweeps.hold_inactive_verifications())
 
 
 @shared_task(acks_late=True)

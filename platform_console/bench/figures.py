@@ -18,12 +18,14 @@ import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Self
 
 import psycopg
 from django.conf import settings
 from django.db import connection as db
 from django.db import connections, transaction
+from django.db.models import Q
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -34,7 +36,8 @@ from money import services as money_services
 from money.models import TopUp
 from platform_console.models import Membership, User
 from platform_console.pagination import encode_cursor
-from requirements_engine import services as requirement_services
+from requirements_engine import sweeps as requirement_sweeps
+from requirements_engine.models import Requirement
 
 from . import worker
 from .dataset import LIVEMODE, Dataset
@@ -537,10 +540,10 @@ def sweeps(data: Dataset) -> Sweeps:
     least the database itself needs to go over the same rows once."""
     now = timezone.now()
     started = time.perf_counter()
-    recomputed = requirement_services.deadline_sweep(now=now)
+    recomputed = requirement_sweeps.deadline_sweep(now=now)
     deadline_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    held, released = requirement_services.hold_inactive_verifications(now=now)
+    held, released = requirement_sweeps.hold_inactive_verifications(now=now)
     inactivity_seconds = time.perf_counter() - started
     with db.cursor() as cursor:
         started = time.perf_counter()
@@ -554,3 +557,97 @@ def sweeps(data: Dataset) -> Sweeps:
         # The UPDATE left a dead version of every row: clean up for the next run (untimed).
         cursor.execute("VACUUM (ANALYZE) accounts_connection")
     return Sweeps(deadline_seconds, recomputed, inactivity_seconds, held, released, update_seconds, updated)
+
+
+@dataclass
+class BacklogRun:
+    """One sweep over a backlog: how many connections it changed, how many of them it re-evaluated
+    (the others the change cannot alter, see requirements_engine.sweeps), and how long it took."""
+
+    changed: int
+    evaluated: int
+    seconds: float
+
+    @property
+    def ms_per_change(self) -> float:
+        return self.seconds * 1000 / self.changed if self.changed else 0.0
+
+    def as_dict(self) -> dict:
+        return {
+            "changed": self.changed,
+            "evaluated": self.evaluated,
+            "seconds": round(self.seconds, 3),
+            "ms_per_change": round(self.ms_per_change, 4),
+            "batch_size": requirement_sweeps.BATCH_SIZE,
+        }
+
+
+@dataclass
+class Backlog:
+    hold: BacklogRun
+    release: BacklogRun
+    deadline: BacklogRun
+
+
+def backlog(data: Dataset, size: int) -> Backlog:
+    """The sweeps over a backlog, as after an outage of the beat, or on the day a rule changes:
+    `size` active connections (spread over the table) last active 600 days ago are put on hold,
+    then, active again, released; then `size` connections with items due (fewer where the data
+    set has fewer) find their deadline passed. What sets each backlog up (plain UPDATEs, then a
+    VACUUM, as autovacuum would have run while it built up) is not timed.
+
+    Afterwards the connections get their last activity back, so that the day's-worth run finds the
+    same work next time. What the sweeps re-evaluated stays re-evaluated: the generated rows are
+    replaced by what the rules make of the generated facts (no bank accounts, no checks), which is
+    work of the same kind."""
+    now = timezone.now()
+    scope = Connection.objects.filter(platform_id=data.platform_id, livemode=LIVEMODE)
+    pool = scope.filter(lifecycle_state="active", verifications_held_at__isnull=True)
+    ids = list(pool.order_by("pk").values_list("pk", flat=True))
+    ids = ids[:: max(1, len(ids) // size)][:size] if size else []
+    saved = list(scope.filter(pk__in=ids).values_list("pk", "last_activity_at"))
+    with_work = (
+        scope.filter(pk__in=ids).filter(Q(currently_due_count__gt=0) | Q(pending_verification_count__gt=0)).count()
+    )
+
+    _set_activity(ids, now - timedelta(days=600))
+    started = time.perf_counter()
+    held, _ = requirement_sweeps.hold_inactive_verifications(now=now)
+    hold = BacklogRun(held, with_work, time.perf_counter() - started)
+
+    _set_activity(ids, now + timedelta(minutes=1))
+    started = time.perf_counter()
+    _, released = requirement_sweeps.hold_inactive_verifications(now=now + timedelta(minutes=2))
+    release = BacklogRun(released, with_work, time.perf_counter() - started)
+    with db.cursor() as cursor:  # their activity back (untimed)
+        cursor.executemany(
+            "UPDATE accounts_connection SET last_activity_at = %s WHERE id = %s", [(at, pk) for pk, at in saved]
+        )
+
+    due = list(
+        scope.filter(lifecycle_state="active", currently_due_count__gt=0, verifications_held_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:size]
+    )
+    passed = now - timedelta(days=31)
+    Requirement.objects.filter(connection_id__in=due, currently_due=True).update(
+        first_due_at=passed, deadline=passed + timedelta(days=30)
+    )
+    scope.filter(pk__in=due).update(current_deadline=passed + timedelta(days=30))
+    _vacuum()
+    started = time.perf_counter()
+    recomputed = requirement_sweeps.deadline_sweep(now=now)
+    deadline = BacklogRun(recomputed, recomputed, time.perf_counter() - started)
+    _vacuum()
+    return Backlog(hold, release, deadline)
+
+
+def _set_activity(ids: list[int], at) -> None:
+    Connection.objects.filter(pk__in=ids).update(last_activity_at=at)
+    _vacuum()
+
+
+def _vacuum() -> None:
+    with db.cursor() as cursor:
+        for table in ("accounts_connection", "accounts_capability", "requirements_engine_requirement"):
+            cursor.execute(f"VACUUM (ANALYZE) {table}")

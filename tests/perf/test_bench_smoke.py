@@ -24,6 +24,9 @@ FIGURES = {
     "transfers.2",
     "sweep.deadline",
     "sweep.inactivity",
+    "sweep.backlog.hold",
+    "sweep.backlog.release",
+    "sweep.backlog.deadline",
 }
 
 
@@ -39,6 +42,7 @@ def test_the_bench_loads_a_thousand_accounts_and_reports_every_figure(tmp_path):
         json_path=str(results),
         skip_pgbench=figures.pgbench_available() is None,
         pgbench_db="console_pgbench_smoke",
+        backlog=300,
         stdout=out,
     )
 
@@ -57,6 +61,10 @@ def test_the_bench_loads_a_thousand_accounts_and_reports_every_figure(tmp_path):
     details = by_key["details"]["data"]
     assert details["queries"] == details["queries_plain_account"] > 0
     assert "Connected accounts, first page" in out.getvalue()
+    # The backlog run holds, then releases, as many connections as it set up, audited once each.
+    hold, release = by_key["sweep.backlog.hold"]["data"], by_key["sweep.backlog.release"]["data"]
+    assert hold["changed"] >= release["changed"] > 0 and hold["ms_per_change"] > 0
+    assert by_key["sweep.backlog.deadline"]["data"]["changed"] > 0
 
 
 def test_the_bench_refuses_a_database_with_other_platforms(platform):

@@ -4,7 +4,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from requirements_engine.evaluation import Facts, InfoRequestFacts, PersonFacts, Verification, evaluate
+from requirements_engine.evaluation import (
+    CapabilityResult,
+    Facts,
+    InfoRequestFacts,
+    PersonFacts,
+    Verification,
+    evaluate,
+)
 from requirements_engine.rules import load
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -185,10 +192,30 @@ def test_a_future_rule_without_grace_is_past_due_at_once():
     assert "business_profile.support_phone" in result.past_due
 
 
-def test_the_inactivity_hold_pauses_capabilities_and_deadlines():
+def test_the_inactivity_hold_pauses_the_capabilities_with_held_work_and_stops_deadlines():
     held = evaluate(missing_phone(held=True, first_due={"company.phone": NOW - timedelta(days=60)}), RULES, NOW)
-    assert held.past_due == [] and held.capabilities["card_payments"].disabled_reason == "paused.inactivity"
-    assert not held.payouts_enabled
+    assert held.past_due == [] and held.current_deadline is None
+    assert held.capabilities["card_payments"] == CapabilityResult("inactive", "paused.inactivity")
+    assert held.capabilities["transfers"].status == "active"  # the phone is not asked for transfers
+
+
+def test_an_account_on_hold_with_nothing_outstanding_stays_enabled():
+    held = evaluate(facts("US", "company", held=True), RULES, NOW)
+    assert held == evaluate(facts("US", "company"), RULES, NOW)
+    assert {c.status for c in held.capabilities.values()} == {"active"}
+    assert held.charges_enabled and held.payouts_enabled and held.disabled_reason == ""
+
+
+def test_a_check_in_review_is_held_work_too():
+    pending = {"company.tax_id": Verification("pending")}
+    held = evaluate(facts("US", "company", held=True, verifications=pending), RULES, NOW)
+    assert {name: c.disabled_reason for name, c in held.capabilities.items()} == {
+        "card_payments": "paused.inactivity", "transfers": "paused.inactivity"}
+
+
+def test_the_hold_never_refuses_payouts():
+    held = evaluate(missing_phone(held=True), RULES, NOW)
+    assert held.capabilities["card_payments"].status == "inactive" and held.payouts_enabled
 
 
 def test_onboarding_not_submitted_keeps_capabilities_inactive():

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from accounts.models import Account, Capability, Connection, Person
 from accounts.services import save_account_details, save_person
-from requirements_engine import services
+from requirements_engine import services, sweeps
 from requirements_engine.models import FieldVerification, InformationRequest, Requirement
 
 pytestmark = pytest.mark.django_db
@@ -32,11 +32,11 @@ def test_the_whole_lifecycle_with_a_frozen_clock(onboarded, admin):
         connection.refresh_from_db()
         assert connection.status == "restricted_soon" and connection.current_deadline == start + timedelta(days=30)
     with time_machine.travel(start + timedelta(days=30, seconds=1), tick=False):
-        assert services.deadline_sweep() == 1
+        assert sweeps.deadline_sweep() == 1
         connection.refresh_from_db()
         assert connection.status == "restricted" and connection.past_due_count == 1
         assert caps(connection)["card_payments"] == "inactive" and not connection.charges_enabled
-        assert services.deadline_sweep() == 0  # idempotent: nothing left to sweep
+        assert sweeps.deadline_sweep() == 0  # idempotent: nothing left to sweep
         save_account_details(connection=connection, data={"phone": "+14155550111"}, actor=admin)
         connection.refresh_from_db()
         assert connection.status == "enabled" and caps(connection)["card_payments"] == "active"
@@ -121,9 +121,17 @@ def test_the_inactivity_url_puts_verifications_on_hold(onboarded, admin):
     connection = onboarded()
     save_account_details(connection=connection, data={"url": "https://inactivity.stripe.com"}, actor=admin)
     connection.refresh_from_db()
-    assert connection.verifications_held_at is not None
-    assert set(Capability.objects.filter(connection=connection).values_list("disabled_reason", flat=True)) == {
-        "paused.inactivity"}
+    # As the 540-day sweep does: a verified account has nothing to hold and stays enabled.
+    assert connection.verifications_held_at is not None and connection.status == "enabled"
+    assert caps(connection) == {"card_payments": "active", "transfers": "active"}
+
+
+def test_the_inactivity_url_pauses_the_capabilities_with_held_work(onboarded, admin):
+    connection = onboarded()
+    Account.objects.filter(pk=connection.account_id).update(phone="")  # company.phone: card payments only
+    save_account_details(connection=connection, data={"url": "https://inactivity.stripe.com"}, actor=admin)
+    assert set(Capability.objects.filter(connection=connection).values_list("name", "disabled_reason")) == {
+        ("card_payments", "paused.inactivity"), ("transfers", "")}
 
 
 def test_removing_the_representative_makes_it_due_again(onboarded):

@@ -28,6 +28,7 @@ TARGETS = {
     "admin_over_list": 5,
     "transfers_over_pgbench": 0.5,
     "sweep_over_update": 2,
+    "sweep_ms_per_change": 0.5,
 }
 
 
@@ -81,6 +82,16 @@ class Command(BaseCommand):
             help="scratch database for pgbench, created and dropped (console_pgbench)",
         )
         parser.add_argument("--skip-pgbench", action="store_true", help="no pgbench ceiling")
+        parser.add_argument(
+            "--backlog",
+            type=int,
+            default=100_000,
+            help="connections in the sweeps' backlog run: to hold, then to release; and past their deadline "
+            "(100000, or as many as the data set has; 0: no backlog run)",
+        )
+        parser.add_argument(
+            "--sweeps-only", action="store_true", help="measure the sweeps only (no pages, no transfers)"
+        )
         parser.add_argument("--markdown", action="store_true", help="also print the table as Markdown")
 
     def handle(self, *args, **options):
@@ -108,9 +119,12 @@ class Command(BaseCommand):
         if options["load_only"]:
             return
         report = Report(accounts=data.accounts, machine=self._machine(), dataset=data.as_dict())
-        self._pages(report, data, options["requests"])
-        self._transfers(report, data, workers, options)
+        if not options["sweeps_only"]:
+            self._pages(report, data, options["requests"])
+            self._transfers(report, data, workers, options)
         self._sweeps(report, data)
+        if options["backlog"]:
+            self._backlog(report, data, options["backlog"])
         report.machine["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
         self.stdout.write("")
         self.stdout.write(report.table())
@@ -410,6 +424,37 @@ class Command(BaseCommand):
                 )
             )
         self._say(f"  done ({time.strftime('%H:%M:%S')})")
+
+    def _backlog(self, report: Report, data: dataset.Dataset, size: int) -> None:
+        self._say(f"Sweeps over a backlog of up to {size:,} connections…")
+        result = figures.backlog(data, size)
+        limit = TARGETS["sweep_ms_per_change"]
+        for key, label, run in (
+            ("sweep.backlog.hold", f"Inactivity sweep, backlog ({result.hold.changed:,} to hold)", result.hold),
+            (
+                "sweep.backlog.release",
+                f"Inactivity sweep, backlog ({result.release.changed:,} to release)",
+                result.release,
+            ),
+            (
+                "sweep.backlog.deadline",
+                f"Deadline sweep, backlog ({result.deadline.changed:,} past their deadline)",
+                result.deadline,
+            ),
+        ):
+            report.add(
+                Figure(
+                    key,
+                    label,
+                    f"{run.ms_per_change:.3f} ms per connection",
+                    f"{run.seconds:.2f} s, {run.evaluated:,} re-evaluated",
+                    "",
+                    f"≤ {limit} ms per changed connection",
+                    run.ms_per_change <= limit if run.changed else None,
+                    run.as_dict(),
+                )
+            )
+            self._say(f"  {label}: {run.ms_per_change:.3f} ms per connection ({run.seconds:.2f} s)")
 
 
 def _cpu_note(cpu_ms: float | None) -> str:

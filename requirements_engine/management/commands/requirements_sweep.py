@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from requirements_engine import services
+from requirements_engine import sweeps
 
 
 class Command(BaseCommand):
@@ -11,9 +11,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, only=None, **options):
         if only in (None, "deadlines"):
-            self.stdout.write(f"Deadline sweep: {services.deadline_sweep()} connections re-evaluated.")
+            self.stdout.write(f"Deadline sweep: {sweeps.deadline_sweep()} connections re-evaluated.")
         if only in (None, "future"):
-            self.stdout.write(f"Future requirements: {services.promote_future_requirements()} connections re-evaluated.")
+            self.stdout.write(f"Future requirements: {sweeps.promote_future_requirements()} connections re-evaluated.")
         if only in (None, "inactivity"):
-            held, released = services.hold_inactive_verifications()
+            held, released = sweeps.hold_inactive_verifications()
             self.stdout.write(f"Inactivity check: {held} put on hold, {released} resumed.")
