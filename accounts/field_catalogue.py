@@ -134,6 +134,15 @@ def split(path: str) -> tuple[str, str] | None:
     return None
 
 
+def person_prefix(person) -> str:
+    """The path prefix of a person's fields: individual, representative, or its own id."""
+    if person.is_account_individual:
+        return "individual"
+    if person.is_representative:
+        return "representative"
+    return person.public_id
+
+
 def lookup(path: str) -> Field | None:
     """The catalogue entry of any concrete or rule path ("company.tax_id", "owners.dob", "person_x.dob")."""
     catalogue = load()
@@ -201,8 +210,9 @@ def _provided_specs(kind: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 def person_provided(person, documents: set[str] = frozenset(), group: str = "") -> set[str]:
     """Relative paths a person provided ("dob", "verification.document", …). `documents` holds the
-    document paths uploaded for the account; `group` is the person's path prefix."""
-    prefix = group or person.public_id
+    document paths uploaded for the account; `group` is the person's path prefix (default: its own,
+    `person_prefix`)."""
+    prefix = group or person_prefix(person)
     provided = set()
     for rel, attributes in _provided_specs("person"):
         if attributes == ("documents",):
@@ -231,19 +241,15 @@ def account_provided(connection) -> set[str]:
 
 # --- per-country formats -------------------------------------------------------------------
 
-def country_format(country: str, name: str) -> dict[str, Any] | None:
-    """A country's format entry (postal_code, state, tax_id, id_number, routing_number,
-    account_number), falling back to the default; None where the country has no such field."""
+def country_format(country: str, name: str) -> Any:
+    """A country's entry `name`: a format (postal_code, state, tax_id, id_number, routing_number,
+    account_number) or a setting (payout_minimum_delay_days), falling back to the default; None
+    where the country has no such field."""
     countries = load().countries
     spec = countries.get(country, {})
     if name in spec:
         return spec[name]
     return countries["default"].get(name)
-
-
-def country_setting(country: str, name: str):
-    spec = load().countries.get(country, {})
-    return spec[name] if name in spec else load().countries["default"].get(name)
 
 
 def has_states(country: str) -> bool:

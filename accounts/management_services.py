@@ -150,7 +150,7 @@ def _apply(person: Person, data: dict) -> None:
 
 
 def _submitted(connection: Connection, person: Person, data: dict) -> None:
-    group = "representative" if person.is_representative else person.public_id
+    group = catalogue.person_prefix(person)
     hooks.submitted(connection, {f"{group}.{path}": value for path, value in paths_of_person(data).items()})
 
 

@@ -128,10 +128,10 @@ class BusinessDetailsForm(CountryAwareForm):
                                              if self.needs("business_profile.url") else set())
         needed = [p for p in catalogue.load().account
                   if catalogue.step_of(p) == "business_details" and (self.needs(p) or p in extra)]
+        provided = catalogue.account_provided(self.connection)
         for path in needed:
             entry = catalogue.lookup(path)
-            provided = bool(entry.secret and catalogue.account_provided(self.connection) & {path})
-            self.add_path(path, required=not entry.optional, provided=provided)
+            self.add_path(path, required=not entry.optional, provided=entry.secret and path in provided)
         if "url" in self.fields:
             # The website, or a description of what is sold instead: one of the two (checked in clean).
             self.fields["url"].required = self.fields["product_description"].required = False

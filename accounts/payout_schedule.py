@@ -63,7 +63,7 @@ def minimum_delay_days(country: str) -> int:
         return overrides[country]
     if "default" in overrides:
         return overrides["default"]
-    return int(catalogue.country_setting(country, "payout_minimum_delay_days"))
+    return int(catalogue.country_format(country, "payout_minimum_delay_days"))
 
 
 def effective_delay_days(schedule: Schedule, country: str) -> int:

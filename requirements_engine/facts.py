@@ -15,17 +15,8 @@ from .models import Document, FieldVerification, InformationRequest, Requirement
 from .rules import load
 
 
-def person_group(person: Person) -> str:
-    """The path prefix a person's fields use: individual, representative, or its own id."""
-    if person.is_account_individual:
-        return "individual"
-    if person.is_representative:
-        return "representative"
-    return person.public_id
-
-
 def person_facts(person: Person, documents: set[str]) -> PersonFacts:
-    provided = catalogue.person_provided(person, documents, group=person_group(person))
+    provided = catalogue.person_provided(person, documents)
     return PersonFacts(
         key=person.public_id,
         provided=frozenset(provided),

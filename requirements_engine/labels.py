@@ -28,7 +28,7 @@ def person_names(connection: Connection) -> dict[str, str]:
 
 
 def title(path: str, connection: Connection | None = None, names: dict[str, str] | None = None) -> str:
-    if names is None and connection is not None and catalogue.split(path) and path.startswith("person_"):
+    if names is None and connection is not None and path.startswith("person_"):
         names = person_names(connection)
     return catalogue.title(path, names)
 

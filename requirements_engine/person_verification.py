@@ -7,8 +7,6 @@ from collections.abc import Iterable
 from accounts import field_catalogue as catalogue
 from accounts.models import Person
 
-from .facts import person_group
-
 
 def status_of(checks: dict[str, str]) -> str:
     """`checks`: relative identity path ("dob", "ssn_last_4", "verification.document", …) -> status
@@ -33,7 +31,7 @@ def refresh(persons: Iterable[Person], verifications: dict[str, str]) -> list[Pe
     identity = identity_paths()
     changed = []
     for person in persons:
-        group = person_group(person)
+        group = catalogue.person_prefix(person)
         checks = {rel: verifications[f"{group}.{rel}"] for rel in identity if f"{group}.{rel}" in verifications}
         status = status_of(checks)
         if status != person.verification_status:

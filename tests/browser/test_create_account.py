@@ -62,19 +62,26 @@ def test_developer_creates_an_express_account_and_the_holder_onboards(live_serve
     assert subjects == ["Jamie Baker connected to Rocket Rides", "Rocket Rides invited you to set up your account"]
 
 
-def test_developer_creates_a_none_access_account_and_finishes_onboarding(live_server, page, demo_operator, sign_in):
-    demo_operator("developer", "developer@demo.test")
-    sign_in("developer@demo.test")
+def start_company_onboarding(page, live_server, email: str, country: str = "") -> None:
+    """+ Create a None-access account, open its onboarding and choose Company."""
     page.goto(f"{live_server.url}/accounts/")
     page.get_by_role("link", name="+ Create").click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_label("None").check()
-    dialog.get_by_label("Email of the account holder").fill("owner@shop.example")
+    if country:  # the dialog's country field shares its id with the list filter (issue 20): by name
+        dialog.locator("select[name=country]").select_option(country)
+    dialog.get_by_label("Email of the account holder").fill(email)
     dialog.get_by_role("button", name="Create").click()
     expect(page.get_by_test_id("finish-onboarding")).to_be_visible()
     page.get_by_test_id("finish-onboarding-start").click()
     page.get_by_label("Company", exact=True).check()
     page.get_by_role("button", name="Continue").click()
+
+
+def test_developer_creates_a_none_access_account_and_finishes_onboarding(live_server, page, demo_operator, sign_in):
+    demo_operator("developer", "developer@demo.test")
+    sign_in("developer@demo.test")
+    start_company_onboarding(page, live_server, "owner@shop.example")
     page.get_by_label("Legal business name").fill("Corner Shop LLC")
     page.get_by_label("Business website").fill("https://shop.example")
     page.get_by_label("Industry").select_option("5411")
@@ -116,16 +123,7 @@ def test_a_dutch_company_is_created_onboarded_and_verified_in_test_mode(live_ser
     sign_in("developer@demo.test")
     page.get_by_test_id("mode-switch").click()
     expect(page.locator(".test-band")).to_be_visible()
-    page.goto(f"{live_server.url}/accounts/")
-    page.get_by_role("link", name="+ Create").click()
-    dialog = page.get_by_role("dialog")
-    dialog.get_by_label("None").check()
-    dialog.locator("select[name=country]").select_option("NL")
-    dialog.get_by_label("Email of the account holder").fill("eigenaar@fietsen.example")
-    dialog.get_by_role("button", name="Create").click()
-    page.get_by_test_id("finish-onboarding-start").click()
-    page.get_by_label("Company", exact=True).check()
-    page.get_by_role("button", name="Continue").click()
+    start_company_onboarding(page, live_server, "eigenaar@fietsen.example", country="NL")
     page.get_by_label("Legal business name").fill("Fietsen B.V.")
     page.get_by_label("Business website").fill("https://accessible.stripe.com")
     page.get_by_label("Industry").select_option("5941")
