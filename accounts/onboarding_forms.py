@@ -204,6 +204,20 @@ class OwnerForm(CountryAwareForm):
         if self.needs("company.directors_provided"):
             self.fields["is_director"] = forms.BooleanField(label="This person is a director", required=False)
 
+    # Fields shown side by side; every other field gets a row of its own, in the form's order.
+    PAIRED = (("first_name", "last_name"), ("email", "dob"), ("address_city", "address_state", "address_postal_code"))
+
+    def rows(self) -> list[list]:
+        """The bound fields in rows, for the owners step's compact layout (every field appears once)."""
+        rows, placed = [], set()
+        for name in self.fields:
+            if name in placed:
+                continue
+            group = next((g for g in self.PAIRED if name in g), (name,))
+            rows.append([self[n] for n in group if n in self.fields])
+            placed |= set(group)
+        return rows
+
 
 class OwnersConfirmForm(CountryAwareForm):
     def build(self) -> None:

@@ -179,3 +179,21 @@ def test_german_companies_are_asked_for_the_register_court(admin, client):
     client.post(step("business_type"), {"business_type": "company"})
     html = client.get(step("business_details")).content.decode()
     assert "Register court" in html and "Commercial register number" in html
+
+
+@pytest.mark.parametrize("country,asked", [("US", True), ("GB", False)])
+def test_the_owners_step_shows_every_field_the_rules_ask_of_owners(admin, platform, run_on_commit, country, asked):
+    """Before, the template listed the owner fields by hand and never showed the SSN last 4 that US
+    owners owe: onboarding ended "Restricted soon" with it currently due."""
+    platform.country = country
+    platform.save()
+    with run_on_commit():
+        _, token = create_account(actor=admin, livemode=False, country=country, email="o@acme.example",
+                                  dashboard_type="express", business_type="company", **PRESETS["express"])
+    browser = Client()
+    browser.get(reverse("onboard_entry", args=[token]))
+    html = browser.get(step("owners")).content.decode()
+    assert ('name="ssn_last_4"' in html) is asked
+    for name in ("first_name", "last_name", "email", "dob", "percent_ownership", "address_line1", "address_city",
+                 "address_postal_code"):
+        assert f'name="{name}"' in html

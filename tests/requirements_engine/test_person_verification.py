@@ -2,6 +2,7 @@
 values, or provider staff's review in live mode (domain.md §3.8). Before, nothing but the demo
 seed ever wrote it, and every person stayed "Unverified"."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -83,4 +84,6 @@ def test_live_mode_waits_for_provider_staff(company, admin, operator_client):
         services.resolve_verification(verification_id=check.pk, verified=True, staff_email="staff@provider.example")
     assert representative(connection).verification_status == "verified"
     html = operator_client(admin).get(reverse("accounts:detail", args=[connection.account.public_id])).content.decode()
-    assert "Maria Garcia" in html and "Verified" in html
+    rows = re.findall(r'<tr data-testid="owner-row">(.*?)</tr>', html, re.DOTALL)
+    maria = next(row for row in rows if "Maria Garcia" in row)
+    assert ">Verified<" in maria and "Unverified" not in maria
