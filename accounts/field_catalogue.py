@@ -11,8 +11,10 @@ accounts, the lowest app that reads it (accounts never imports the engine).
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -203,9 +205,18 @@ def may_provide(path: str, who: str) -> bool:
 # --- what an account provided ---------------------------------------------------------------
 
 @lru_cache(maxsize=2)
-def _provided_specs(kind: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def _provided_specs(kind: str) -> tuple[tuple[str, tuple[str, ...], Callable[[Any], Any]], ...]:
+    """(path, the attributes that mark it provided, a test of whether one of them is set): the
+    sweeps run the tests for a thousand accounts a batch, so each is built once."""
     fields = load().account if kind == "account" else load().person
-    return tuple((path, entry.provided_by) for path, entry in fields.items())
+    return tuple((path, entry.provided_by, _any_set(entry.provided_by)) for path, entry in fields.items())
+
+
+def _any_set(attributes: tuple[str, ...]) -> Callable[[Any], Any]:
+    if len(attributes) == 1:
+        return attrgetter(attributes[0])
+    values = attrgetter(*attributes)
+    return lambda obj: any(values(obj))
 
 
 def person_provided(person, documents: set[str] = frozenset(), group: str = "") -> set[str]:
@@ -214,11 +225,11 @@ def person_provided(person, documents: set[str] = frozenset(), group: str = "") 
     `person_prefix`)."""
     prefix = group or person_prefix(person)
     provided = set()
-    for rel, attributes in _provided_specs("person"):
+    for rel, attributes, is_set in _provided_specs("person"):
         if attributes == ("documents",):
             if documents and f"{prefix}.{rel}" in documents:
                 provided.add(rel)
-        elif any(getattr(person, a) for a in attributes):
+        elif is_set(person):
             provided.add(rel)
     return provided
 
@@ -227,14 +238,14 @@ def account_provided(connection) -> set[str]:
     """Account paths the account's data holds (reads account.external_accounts.all(), prefetchable)."""
     account = connection.account
     provided = set()
-    for path, attributes in _provided_specs("account"):
+    for path, attributes, is_set in _provided_specs("account"):
         if attributes == ("external_accounts",):
             if any(True for _ in account.external_accounts.all()):
                 provided.add(path)
         elif attributes == ("tos_accepted_at",):
             if connection.tos_accepted_at:
                 provided.add(path)
-        elif any(getattr(account, a) for a in attributes):
+        elif is_set(account):
             provided.add(path)
     return provided
 

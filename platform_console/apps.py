@@ -12,7 +12,7 @@ class PlatformConsoleConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
-        from . import security  # noqa: F401  connects the sign-in audit signal handlers
+        from . import lookups, security  # noqa: F401  the id-list lookup; the sign-in audit signal handlers
 
         for warning in getattr(settings, "STARTUP_WARNINGS", []):
             logging.getLogger("platform_console").warning(warning)

@@ -67,13 +67,19 @@ def sync_rows(model: type[models.Model], *, key: Sequence[str], fields: Sequence
             f"INSERT INTO {table} ({listed}) SELECT {', '.join(f'{staged}.{c}' for c in keys + values + more)} "
             f"FROM {staged} WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {same_key})"
         )
-        placeholders = ", ".join(["%s"] * len(scope_ids))
+        one_of, ids = _one_of(scope_ids)
         cursor.execute(
-            f"DELETE FROM {table} WHERE {scoped} IN ({placeholders}) "
-            f"AND NOT EXISTS (SELECT 1 FROM {staged} WHERE {same_key})",
-            list(scope_ids),
+            f"DELETE FROM {table} WHERE {scoped} {one_of} AND NOT EXISTS (SELECT 1 FROM {staged} WHERE {same_key})",
+            ids,
         )
         cursor.execute(f"DROP TABLE {staged}")
+
+
+def _one_of(ids: Sequence[int]) -> tuple[str, list]:
+    """SQL and parameters for "is one of `ids`" (as platform_console.lookups.OneOf writes it)."""
+    if db.vendor == "postgresql":
+        return "= ANY(%s)", [list(ids)]
+    return f"IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
 def _stage(cursor, model: type[models.Model], names: Sequence[str], rows: Sequence[tuple]) -> str:
@@ -115,5 +121,17 @@ def _copy_in(cursor, table: str, fields: list[models.Field], rows: Sequence[tupl
 def _encoder(field: models.Field):
     """How COPY receives a value of the field: JSON as its text; the rest as psycopg adapts it."""
     if isinstance(field, models.JSONField):
-        return lambda value: json.dumps(value, cls=field.encoder)
+        # The same few lists (a requirement's capabilities, its alternatives) recur on most rows:
+        # each is encoded once per COPY.
+        encoded: dict = {}
+
+        def encode(value):
+            key = tuple(value) if isinstance(value, list) and all(isinstance(v, str) for v in value) else None
+            if key is None:
+                return json.dumps(value, cls=field.encoder)
+            if key not in encoded:
+                encoded[key] = json.dumps(value, cls=field.encoder)
+            return encoded[key]
+
+        return encode
     return None

@@ -222,9 +222,9 @@ def evaluate(facts: Facts, rules: RuleSet, now: datetime) -> Evaluation:
     wanted = _collect((*_applicable(rules.rules, facts), *merged), groups)
     for path, entry in sorted(wanted.items()):
         verification = facts.verifications.get(path)
-        provided = _is_provided(path, entry["person"], entry["relative"], facts) or any(
-            alt in facts.provided for alt in entry["alternatives"]
-        )
+        provided = _is_provided(path, entry["person"], entry["relative"], facts) or not entry[
+            "alternatives"
+        ].isdisjoint(facts.provided)
         pending = provided and verification is not None and verification.status == "pending"
         failed = verification is not None and verification.status == "failed"
         satisfied = provided and not pending and not failed

@@ -42,25 +42,25 @@ def gather_many(connections: Sequence[Connection]) -> dict[int, Facts]:
     ids = [c.pk for c in connections]
     accounts = [c.account for c in connections]
     account_ids = {a.pk for a in accounts}
-    _prefetch(accounts, "persons", Person.objects.filter(account_id__in=account_ids), "account_id")
-    _prefetch(accounts, "external_accounts", ExternalAccount.objects.filter(account_id__in=account_ids), "account_id")
-    _prefetch(connections, "capabilities", Capability.objects.filter(connection_id__in=ids), "connection_id")
+    _prefetch(accounts, "persons", Person.objects.filter(account_id__one_of=account_ids), "account_id")
+    _prefetch(accounts, "external_accounts", ExternalAccount.objects.filter(account_id__one_of=account_ids), "account_id")
+    _prefetch(connections, "capabilities", Capability.objects.filter(connection_id__one_of=ids), "connection_id")
     documents: dict[int, set[str]] = defaultdict(set)
-    for connection_id, path in Document.objects.filter(connection_id__in=ids).values_list("connection_id", "path"):
+    for connection_id, path in Document.objects.filter(connection_id__one_of=ids).values_list("connection_id", "path"):
         documents[connection_id].add(path)
     verifications: dict[int, dict[str, Verification]] = defaultdict(dict)
-    for connection_id, path, status, code, reason in FieldVerification.objects.filter(connection_id__in=ids).values_list(
+    for connection_id, path, status, code, reason in FieldVerification.objects.filter(connection_id__one_of=ids).values_list(
         "connection_id", "path", "status", "error_code", "reason"
     ):
         verifications[connection_id][path] = Verification(status, code, reason)
     first_due: dict[int, dict[str, datetime]] = defaultdict(dict)
     for connection_id, path, due_at in Requirement.objects.filter(
-        connection_id__in=ids, first_due_at__isnull=False
+        connection_id__one_of=ids, first_due_at__isnull=False
     ).values_list("connection_id", "path", "first_due_at"):
         first_due[connection_id][path] = due_at
     requests: dict[int, list[InfoRequestFacts]] = defaultdict(list)
     for connection_id, public_id, status, due_at, affected in InformationRequest.objects.filter(
-        connection_id__in=ids
+        connection_id__one_of=ids
     ).values_list("connection_id", "public_id", "status", "due_at", "affected_capabilities"):
         requests[connection_id].append(InfoRequestFacts(public_id, status, due_at, frozenset(affected)))
     volumes: dict[int, int] = defaultdict(int)

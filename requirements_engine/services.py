@@ -73,7 +73,7 @@ def recompute_many(connection_ids: Iterable[int], *, now=None) -> dict[int, Eval
     if not ids:
         return {}
     _resolve_async_checks(ids, now)
-    connections = list(Connection.objects.select_related("account").filter(pk__in=ids).order_by("pk"))
+    connections = list(Connection.objects.select_related("account").filter(pk__one_of=ids).order_by("pk"))
     facts = gather_many(connections)
     rules = load()
     results = {c.pk: evaluate(facts[c.pk], rules, now) for c in connections}
@@ -92,13 +92,13 @@ def _write_person_statuses(connections: list[Connection], facts: dict[int, Facts
         for person in person_verification.refresh(connection.account.persons.all(), checks):
             changed[person.verification_status].append(person.pk)
     for status, pks in changed.items():
-        Person.objects.filter(pk__in=pks).update(verification_status=status)
+        Person.objects.filter(pk__one_of=pks).update(verification_status=status)
 
 
 def _resolve_async_checks(connection_ids: list[int], now) -> None:
     """Test-mode checks that complete "asynchronously" whose time has come (domain.md §10)."""
     FieldVerification.objects.filter(
-        connection_id__in=connection_ids, status=FieldVerification.Status.PENDING, resolves_at__lte=now
+        connection_id__one_of=connection_ids, status=FieldVerification.Status.PENDING, resolves_at__lte=now
     ).update(
         status=Case(When(resolves_to="", then=Value(FieldVerification.Status.VERIFIED)), default=F("resolves_to")),
         resolved_at=now, resolved_by="test mode", resolves_at=None,
@@ -139,7 +139,7 @@ def _write_capabilities(connections: list[Connection], results: dict[int, Evalua
                 changed[wanted].append(capability.pk)
                 capability.status, capability.disabled_reason = wanted
     for (status, reason), pks in changed.items():
-        Capability.objects.filter(pk__in=pks).update(status=status, disabled_reason=reason)
+        Capability.objects.filter(pk__one_of=pks).update(status=status, disabled_reason=reason)
 
 
 def _write_summaries(connections: list[Connection], results: dict[int, Evaluation], facts: dict, now) -> None:

@@ -104,7 +104,7 @@ def _locked(candidates: QuerySet, ids: list[int]) -> list[tuple]:
     # FOR NO KEY UPDATE, in pk order, as money operations lock a connection's row: a transfer
     # recording activity waits for the batch, or the batch for it and then sees its activity.
     return list(
-        candidates.filter(pk__in=ids).order_by("pk").select_for_update(no_key=True, of=("self",)).values_list(*ROW)
+        candidates.filter(pk__one_of=ids).order_by("pk").select_for_update(no_key=True, of=("self",)).values_list(*ROW)
     )
 
 
@@ -114,14 +114,14 @@ def _reevaluate(rows: list[tuple], now) -> int:
 
 
 def _hold(rows: list[tuple], now) -> int:
-    Connection.objects.filter(pk__in=[row[0] for row in rows]).update(verifications_held_at=now)
+    Connection.objects.filter(pk__one_of=[row[0] for row in rows]).update(verifications_held_at=now)
     _audit(rows, "verifications.held")
     recompute_many(_with_held_work(rows), now=now)
     return len(rows)
 
 
 def _release(rows: list[tuple], now) -> int:
-    Connection.objects.filter(pk__in=[row[0] for row in rows]).update(verifications_held_at=None)
+    Connection.objects.filter(pk__one_of=[row[0] for row in rows]).update(verifications_held_at=None)
     _audit(rows, "verifications.resumed")
     recompute_many(_with_held_work(rows), now=now)
     return len(rows)
