@@ -13,6 +13,7 @@ from .models import (
     Posting,
     TopUp,
     Transfer,
+    TransferReversal,
 )
 
 
@@ -93,10 +94,20 @@ class TopUpAdmin(ReadOnlyAdmin):
 
 @admin.register(Transfer)
 class TransferAdmin(ReadOnlyAdmin):
-    list_display = ("public_id", "platform", "livemode", "connection", "amount", "currency", "created_at")
+    list_display = (
+        "public_id", "platform", "livemode", "connection", "amount", "amount_reversed", "currency", "created_at",
+    )
     list_filter = ("livemode", "currency")
     search_fields = ("public_id", "connection__account__public_id", "connection__account__name")
     list_select_related = ("platform", "connection__account")
+
+
+@admin.register(TransferReversal)
+class TransferReversalAdmin(ReadOnlyAdmin):
+    list_display = ("public_id", "transfer", "platform", "livemode", "amount", "currency", "reason", "created_at")
+    list_filter = ("livemode", "reason")
+    search_fields = ("public_id", "transfer__public_id", "connection__account__public_id")
+    list_select_related = ("platform", "transfer")
 
 
 @admin.register(Payout)

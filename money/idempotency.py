@@ -1,26 +1,34 @@
 """Idempotency keys: a repeated money request returns the first result instead of moving money
-again (domain.md §8.7).
+again (domain.md §8.7), for a day (Stripe's rule); then the key is pruned and may be used again.
 
-`claim` runs first inside the operation's transaction. It inserts the (platform, key) row; when
-another request with the same key is still running, PostgreSQL makes this insert wait for it, and
-once that one commits the insert fails on the unique constraint — so the loser reads the winner's
-row and returns its result. When the winner rolled back (a refusal), the loser's insert simply
-goes through. Nothing else in money catches IntegrityError.
+money.engine inserts the (platform, key) row first in the operation's transaction; when another
+request with the same key is still running, PostgreSQL makes this insert wait for it, and once
+that one commits the insert fails on the unique constraint — so the loser reads the winner's row
+(`replay`) and returns its result. When the winner rolled back (a refusal), the loser's insert
+simply goes through.
 """
 
 import hashlib
 import json
 import secrets
-from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.db.models import Model
-
-from platform_console.models import Platform
+from django.utils import timezone
 
 from .errors import IdempotencyConflict
-from .models import AccountDebit, AccountDebitConsent, IdempotencyKey, Payout, TopUp, Transfer
+from .models import (
+    AccountDebit,
+    AccountDebitConsent,
+    IdempotencyKey,
+    Payout,
+    TopUp,
+    Transfer,
+    TransferReversal,
+)
+
+LIFETIME = timedelta(hours=24)
 
 MAX_KEY_LENGTH = 255
 
@@ -30,7 +38,9 @@ RESULT_MODELS: dict[str, type[Model]] = {
     "payout": Payout,
     "account_debit": AccountDebit,
     "debit_consent": AccountDebitConsent,
+    "transfer_reversal": TransferReversal,
 }
+RESULT_TYPES = {model: name for name, model in RESULT_MODELS.items()}
 
 
 def new_key() -> str:
@@ -45,25 +55,6 @@ def params_hash(operation: str, params: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-@dataclass
-class Claim:
-    """Either the first use of the key (`row` to complete with the result) or a replay (`result`)."""
-
-    row: IdempotencyKey | None = None
-    result: Model | None = None
-
-    @property
-    def is_replay(self) -> bool:
-        return self.result is not None
-
-
-def _result_of(row: IdempotencyKey, operation: str, digest: str) -> Model:
-    if row.operation != operation or row.params_hash != digest:
-        raise IdempotencyConflict()
-    model = RESULT_MODELS[row.result_type]
-    return model.objects.get(public_id=row.result_id)
-
-
 def checked_key(key: str) -> str:
     key = (key or "").strip()
     if not key or len(key) > MAX_KEY_LENGTH:
@@ -73,39 +64,49 @@ def checked_key(key: str) -> str:
     return key
 
 
-def replayed(*, platform: Platform, key: str, operation: str, digest: str) -> Model:
-    """The result of the committed request that used `key` (an operation that claimed its key
-    in SQL and found it taken). Raises IdempotencyConflict as `claim` does."""
-    return _result_of(IdempotencyKey.objects.get(platform=platform, key=key), operation, digest)
+def row_for(platform_id: int, request: Any, result: Model, now: datetime) -> IdempotencyKey:
+    """The key's row as the engine inserts it first in the operation (`request` is an
+    engine.Idempotency): the result's public id is known before it is written."""
+    return IdempotencyKey(
+        platform_id=platform_id,
+        key=request.key,
+        operation=request.operation,
+        params_hash=params_hash(request.operation, request.params),
+        result_type=RESULT_TYPES[type(result)],
+        result_id=result.public_id,
+        created_at=now,
+    )
 
 
-def claim(*, platform: Platform, key: str, operation: str, params: dict[str, Any]) -> Claim:
-    """Claim `key` for this operation, or return the result of the request that already used it.
-
-    Raises IdempotencyConflict when the key was used with other parameters or another operation.
-    Must run inside the operation's transaction, before any ledger row is locked.
-    """
-    key = checked_key(key)
-    digest = params_hash(operation, params)
-    existing = IdempotencyKey.objects.filter(platform=platform, key=key).first()
-    if existing is not None:
-        return Claim(result=_result_of(existing, operation, digest))
-    try:
-        with transaction.atomic():  # a savepoint: the failed insert must not break the transaction
-            row = IdempotencyKey.objects.create(
-                platform=platform, key=key, operation=operation, params_hash=digest
-            )
-    except IntegrityError:
-        # Another request with this key committed while we waited on the unique index.
-        existing = IdempotencyKey.objects.get(platform=platform, key=key)
-        return Claim(result=_result_of(existing, operation, digest))
-    return Claim(row=row)
+def used(platform_id: int, key: str) -> bool:
+    return IdempotencyKey.objects.filter(platform_id=platform_id, key=key).exists()
 
 
-def complete(claimed: Claim, result: Model, result_type: str) -> None:
-    row = claimed.row
+EXPIRED = object()
+
+
+def replay(platform_id: int, request: Any, *, now: datetime) -> Model | object:
+    """The result of the committed request that used the key (its insert failed on the unique
+    constraint). Raises IdempotencyConflict when that request had another operation or other
+    parameters. A key older than LIFETIME is deleted and EXPIRED returned: the caller uses it again
+    (Stripe: keys can be reused after 24 hours)."""
+    row = IdempotencyKey.objects.filter(platform_id=platform_id, key=request.key).first()
     if row is None:
-        return
-    row.result_type = result_type
-    row.result_id = result.public_id
-    row.save(update_fields=["result_type", "result_id"])
+        return EXPIRED  # pruned meanwhile
+    if row.created_at <= now - LIFETIME:
+        IdempotencyKey.objects.filter(pk=row.pk, created_at__lte=now - LIFETIME).delete()
+        return EXPIRED
+    if row.operation != request.operation or row.params_hash != params_hash(request.operation, request.params):
+        raise IdempotencyConflict()
+    return RESULT_MODELS[row.result_type].objects.get(public_id=row.result_id)
+
+
+def prune(*, now: datetime | None = None, batch_size: int = 10_000) -> int:
+    """Delete the keys older than LIFETIME, a batch at a time (a beat task). Returns how many."""
+    cutoff = (now or timezone.now()) - LIFETIME
+    deleted = 0
+    while True:
+        batch = list(IdempotencyKey.objects.filter(created_at__lte=cutoff).values_list("pk", flat=True)[:batch_size])
+        if not batch:
+            return deleted
+        deleted += IdempotencyKey.objects.filter(pk__in=batch).delete()[0]

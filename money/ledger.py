@@ -1,28 +1,17 @@
-"""The ledger's mechanics: finding ledger accounts, locking them, posting, and proving the books.
-
-Services use these inside one `transaction.atomic(durable=True)` block per operation:
-`lock_in_order` first, then the checks on the locked rows, then exactly one `post`.
-
-A busy operation can split `post` in two, so that the rows every operation of a platform must
-lock (the platform's balance) stay locked for as short a time as possible: `record` writes the
-posting and its entries first, unlocked (nobody sees them before the commit); then
-`lock_in_order`, the checks, and `apply`, which changes the balances in one UPDATE. The rows
-are then locked only for the checks, that UPDATE and the commit.
-"""
+"""The ledger's mechanics: finding ledger accounts, the lines of a posting (`Draft`), and
+proving the books. Postings are written by money.engine only."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-import psycopg
 from django.db import IntegrityError, transaction
-from django.db.models import BigIntegerField, Case, F, OuterRef, Subquery, Sum, Value, When
+from django.db.models import F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from accounts.models import Connection
-from platform_console.models import Membership, Platform
+from platform_console.models import Platform
 
-from .models import Entry, LedgerAccount, Posting
+from .models import Entry, LedgerAccount
 
 Kind = LedgerAccount.Kind
 Bucket = LedgerAccount.Bucket
@@ -83,63 +72,6 @@ def system_account(platform: Platform | int, livemode: bool, kind: str, currency
     )
 
 
-_FIELDS = [f.attname for f in LedgerAccount._meta.concrete_fields]
-LOCK_SQL = (
-    f"SELECT {', '.join(f.column for f in LedgerAccount._meta.concrete_fields)} "
-    f"FROM {LedgerAccount._meta.db_table} WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE"
-)
-APPLY_SQL = (
-    f"UPDATE {LedgerAccount._meta.db_table} AS a SET balance = a.balance + d.delta "
-    "FROM unnest(%s::bigint[], %s::bigint[]) AS d(id, delta) WHERE a.id = d.id"
-)
-
-
-def _on_postgresql() -> bool:
-    return transaction.get_connection().vendor == "postgresql"
-
-
-def run_prepared(sql: str, params: list) -> list[tuple]:
-    """Run `sql` in this transaction as a server-side prepared statement (PostgreSQL).
-
-    For the few statements that run while a platform's balance row is locked: PostgreSQL plans
-    a prepared statement once per connection instead of on every call, and planning an UPDATE
-    of a table with many indexes takes longer than running it. These statements bypass
-    Django's cursor wrapper (and its query log). Behind a pooler in transaction mode, it must
-    support prepared statements (PgBouncer 1.21+ with max_prepared_statements). Errors come
-    out as Django's (IntegrityError, OperationalError, ...), as from any query.
-    """
-    wrapper = transaction.get_connection()
-    wrapper.ensure_connection()
-    with wrapper.wrap_database_errors, psycopg.Cursor(wrapper.connection) as cursor:
-        cursor.execute(sql, params, prepare=True)
-        return cursor.fetchall() if cursor.description else []
-
-
-LEDGER_FK_SQL = (
-    f"SELECT conname FROM pg_constraint WHERE contype = 'f' "
-    f"AND conrelid = '{Entry._meta.db_table}'::regclass AND confrelid = '{LedgerAccount._meta.db_table}'::regclass"
-)
-_ledger_fk: dict[str, str] = {}  # database alias -> "SET CONSTRAINTS <entries' ledger FK> DEFERRED"
-
-
-def check_constraints_on_write() -> None:
-    """Check this transaction's foreign keys at each INSERT rather than at COMMIT (Django makes
-    them deferred): the COMMIT of a posting happens while its ledger rows are locked; the checks
-    need not. All but one: the entries' ledger account stays checked at COMMIT. Its check takes
-    a key-share lock on the ledger row; taken before our own lock, while another posting holds
-    the row, it turns the row's lock into a MultiXact, which every later reader of the hot
-    platform balance must then resolve (a profile at 8 workers spent an eighth of the machine in
-    GetMultiXactIdMembers). At COMMIT the row is already ours and the check locks nothing new."""
-    if not _on_postgresql():
-        return
-    alias = transaction.get_connection().alias
-    if alias not in _ledger_fk:
-        ((name,),) = run_prepared(LEDGER_FK_SQL, [])
-        _ledger_fk[alias] = f"SET CONSTRAINTS {transaction.get_connection().ops.quote_name(name)} DEFERRED"
-    run_prepared("SET CONSTRAINTS ALL IMMEDIATE", [])
-    run_prepared(_ledger_fk[alias], [])
-
-
 def find_accounts(
     *,
     platform: Platform | int,
@@ -181,28 +113,6 @@ def find_accounts(
     return found
 
 
-def lock_in_order(*accounts: LedgerAccount) -> dict[int, LedgerAccount]:
-    """SELECT … FOR NO KEY UPDATE every ledger account a posting touches, fresh from the database.
-
-    Always in primary-key order: two postings that lock the same rows in opposite orders would
-    deadlock. The returned rows carry the balances to check limits against. NO KEY UPDATE (the
-    lock an UPDATE of the balance takes anyway) still excludes every other posting, but not the
-    foreign-key checks of entries being written elsewhere, which only need the key to stay.
-    """
-    if not transaction.get_connection().in_atomic_block:
-        raise LedgerError("lock_in_order must run inside the posting's transaction")
-    ids = sorted({account.pk for account in accounts})
-    if _on_postgresql():
-        # The query below, prepared (see `run_prepared`): the rows it locks wait for it.
-        alias = transaction.get_connection().alias
-        rows = [LedgerAccount.from_db(alias, _FIELDS, row) for row in run_prepared(LOCK_SQL, [ids])]
-    else:
-        rows = list(LedgerAccount.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk"))
-    if len(rows) != len(ids):
-        raise LedgerError("a ledger account to lock does not exist")
-    return {row.pk: row for row in rows}
-
-
 @dataclass
 class Line:
     account: LedgerAccount
@@ -227,132 +137,24 @@ class Draft:
         return self.add(target, amount, kind, source_id)
 
 
-@dataclass
-class Recorded:
-    """A posting written with its entries but not yet applied to the balances (see `record`)."""
-
-    posting: Posting
-    deltas: dict[int, int]  # ledger account pk -> signed change of its balance
-
-
-def record(
-    *,
-    platform: Platform,
-    livemode: bool,
-    kind: str,
-    draft: Draft,
-    actor: Membership | None,
-    description: str = "",
-    counterparty: str = "",
-    now=None,
-) -> Recorded:
-    """Write one balanced posting and its entries without touching any balance yet: the
-    operation locks its ledger accounts afterwards, checks its limits and calls `apply` in the
-    same transaction (a refusal rolls the posting back with everything else).
-
-    The lines must sum to zero per currency and stay within the platform and mode. Those are
-    checked on the accounts as given, not locked: a ledger account's platform, mode and currency
-    never change.
-    """
-    now = now or timezone.now()
+def check_balanced(draft: Draft, *, platform_id: int, livemode: bool) -> None:
+    """A posting's lines must be non-zero, stay within one platform and mode, and sum to zero per
+    currency. Checked before anything is written (on PostgreSQL the database checks the sum again:
+    migration money 0006). A ledger account's platform, mode and currency never change, so the
+    accounts as given are enough."""
     if not draft.lines:
         raise LedgerError("a posting needs lines")
     totals: dict[str, int] = defaultdict(int)
-    deltas: dict[int, int] = defaultdict(int)
     for line in draft.lines:
         if line.amount == 0:
             raise LedgerError("a posting line cannot be zero")
         account = line.account
-        if account.platform_id != platform.pk or account.livemode != livemode:
+        if account.platform_id != platform_id or account.livemode != livemode:
             raise LedgerError("a posting cannot cross platforms or modes")
         totals[account.currency] += line.amount
-        deltas[account.pk] += line.amount
     unbalanced = {currency: total for currency, total in totals.items() if total != 0}
     if unbalanced:
         raise LedgerError(f"posting does not sum to zero: {unbalanced}")
-
-    posting = Posting.objects.create(
-        platform=platform,
-        livemode=livemode,
-        kind=kind,
-        description=description[:200],
-        counterparty=counterparty[:200],
-        actor=actor,
-        actor_label=actor.user.email if actor else "system",
-        created_at=now,
-    )
-    Entry.objects.bulk_create(
-        [
-            Entry(
-                platform=platform,
-                posting=posting,
-                ledger_account_id=line.account.pk,
-                kind=line.kind,
-                amount=line.amount,
-                currency=line.account.currency,
-                source_id=line.source_id,
-                created_at=now,
-            )
-            for line in draft.lines
-        ]
-    )
-    return Recorded(posting=posting, deltas={pk: delta for pk, delta in deltas.items() if delta})
-
-
-def apply(recorded: Recorded, locked: dict[int, LedgerAccount]) -> Posting:
-    """Apply a recorded posting to the balances, which must be locked (`lock_in_order`) in this
-    transaction. The only place balances change: one UPDATE for all of the posting's accounts."""
-    for pk in recorded.deltas:
-        if pk not in locked:
-            raise LedgerError(f"ledger account {pk} was not locked")
-    if recorded.deltas:
-        if _on_postgresql():
-            run_prepared(APPLY_SQL, [list(recorded.deltas), list(recorded.deltas.values())])
-        else:
-            change = Case(
-                *[When(pk=pk, then=Value(delta)) for pk, delta in recorded.deltas.items()],
-                output_field=BigIntegerField(),
-            )
-            LedgerAccount.objects.filter(pk__in=list(recorded.deltas)).update(balance=F("balance") + change)
-        for pk, delta in recorded.deltas.items():
-            locked[pk].balance += delta
-    return recorded.posting
-
-
-def post(
-    *,
-    platform: Platform,
-    livemode: bool,
-    kind: str,
-    draft: Draft,
-    locked: dict[int, LedgerAccount],
-    actor: Membership | None,
-    description: str = "",
-    counterparty: str = "",
-    now=None,
-) -> Posting:
-    """Write one balanced posting and apply it to the locked balances (`record`, then `apply`).
-
-    Every line's ledger account must be in `locked` (locked by `lock_in_order` in this
-    transaction), belong to the platform and mode, and the lines must sum to zero per currency.
-    """
-    fresh = Draft()
-    for line in draft.lines:
-        row = locked.get(line.account.pk)
-        if row is None:
-            raise LedgerError(f"ledger account {line.account.pk} was not locked")
-        fresh.add(row, line.amount, line.kind, line.source_id)
-    recorded = record(
-        platform=platform,
-        livemode=livemode,
-        kind=kind,
-        draft=fresh,
-        actor=actor,
-        description=description,
-        counterparty=counterparty,
-        now=now,
-    )
-    return apply(recorded, locked)
 
 
 # Reads -------------------------------------------------------------------------------------

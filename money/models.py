@@ -1,8 +1,9 @@
 """The ledger and the money objects that explain it (domain.md §3.10–3.14, §8).
 
 Double entry: a Posting is two or more Entries whose amounts sum to zero per currency. Each
-LedgerAccount keeps its current balance, changed only by `money.ledger.post` inside the
-posting's transaction after the row is locked; `check_ledger` proves balance = sum of entries.
+LedgerAccount keeps its current balance, which changes only as entries are inserted (a trigger of
+migration money 0006 applies them, and refuses any other change of a balance); postings and
+entries are append-only; `check_ledger` proves balance = sum of entries. See money.engine.
 
 Every row carries `platform` (the tenant key and future distribution column) and `livemode`.
 Amounts are BigIntegers in the minor unit of the `currency` beside them (cents for USD, whole
@@ -14,6 +15,36 @@ from django.db.models import Q
 from django.utils import timezone
 
 from platform_console.ids import PublicIdField
+
+
+class AppendOnly(Exception):
+    """An UPDATE or DELETE of a posting or an entry: a correction is a new posting."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Postings and entries are append-only. PostgreSQL refuses changes with a trigger (migration
+    money 0006); this refuses them in Python, on both databases, before they are sent."""
+
+    def update(self, **kwargs):
+        raise AppendOnly(f"{self.model._meta.db_table} rows are append-only: UPDATE refused")
+
+    def delete(self):
+        raise AppendOnly(f"{self.model._meta.db_table} rows are append-only: DELETE refused")
+
+
+class AppendOnlyModel(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnly(f"{self._meta.db_table} rows are append-only: UPDATE refused")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnly(f"{self._meta.db_table} rows are append-only: DELETE refused")
 
 
 class LedgerAccount(models.Model):
@@ -44,7 +75,7 @@ class LedgerAccount(models.Model):
     )
     currency = models.CharField(max_length=3)  # lowercase ISO 4217
     bucket = models.CharField(max_length=10, choices=Bucket, default=Bucket.AVAILABLE)
-    # Minor units of `currency`. Changed only by money.ledger.post, under SELECT … FOR UPDATE.
+    # Minor units of `currency`. Changed only by the insertion of entries (migration money 0006).
     balance = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -65,11 +96,16 @@ class LedgerAccount(models.Model):
                 | (~Q(kind="connection") & Q(connection__isnull=True)),
                 name="ledger_connection_iff_kind_connection",
             ),
-            # The platform's own money may never go negative (domain.md §7.10); the service checks
-            # this under the lock, and the database refuses it as a last line of defence.
+            # The balance guard of every money operation (domain.md §7.10): neither the platform's
+            # money nor a connected account's may go negative. The database refuses the posting
+            # that would make one negative; money.engine turns that into the operation's refusal.
             models.CheckConstraint(
                 condition=~Q(kind="platform") | Q(balance__gte=0),
                 name="ledger_platform_balance_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="connection") | Q(balance__gte=0),
+                name="ledger_connection_balance_not_negative",
             ),
         ]
         indexes = [
@@ -81,7 +117,7 @@ class LedgerAccount(models.Model):
         return f"{owner} {self.currency.upper()} {self.bucket}"
 
 
-class Posting(models.Model):
+class Posting(AppendOnlyModel):
     """One balanced movement of money: the unit the ledger changes by (a balance transaction
     group, `txn_`). Append-only: a correction is a new posting."""
 
@@ -93,6 +129,7 @@ class Posting(models.Model):
         PAYOUT_PAID = "payout_paid", "Payout paid"
         PAYOUT_FAILURE = "payout_failure", "Payout failed"
         ACCOUNT_DEBIT = "account_debit", "Account debit"
+        TRANSFER_REVERSAL = "transfer_reversal", "Transfer reversal"
 
     # Not indexed: nothing looks a posting up by its id, and a unique index of random values costs
     # every posting a random index page (and a full-page image of it after each checkpoint). 143
@@ -121,7 +158,7 @@ class Posting(models.Model):
         return f"{self.public_id} {self.kind}"
 
 
-class Entry(models.Model):
+class Entry(AppendOnlyModel):
     """One line of a posting on one ledger account. Nothing references entries by foreign key,
     so the table stays partitionable by time."""
 
@@ -133,6 +170,7 @@ class Entry(models.Model):
         ACCOUNT_DEBIT = "account_debit", "Account debit"
         STRIPE_FEE = "stripe_fee", "Fee"
         SETTLEMENT = "settlement", "Pending to available"
+        TRANSFER_REVERSAL = "transfer_reversal", "Transfer reversal"
 
     # Not indexed: entries are read by ledger account (entry_statement) or posting, and a money
     # operation writes every index of its rows. check_ledger, which filters by platform, scans.
@@ -218,6 +256,8 @@ class Transfer(models.Model):
         "accounts.Connection", on_delete=models.PROTECT, related_name="transfers", db_index=False
     )
     amount = models.BigIntegerField()  # minor units of `currency`
+    # The sum of its reversals (Stripe's `amount_reversed`); never more than `amount`.
+    amount_reversed = models.BigIntegerField(default=0)
     currency = models.CharField(max_length=3)
     description = models.CharField(max_length=200, blank=True)
     # Not indexed: nothing looks a transfer up by its posting (postings are never deleted).
@@ -231,6 +271,67 @@ class Transfer(models.Model):
         indexes = [
             models.Index(fields=["platform", "livemode", "-created_at", "-id"], name="transfer_recent"),
             models.Index(fields=["connection", "-created_at", "-id"], name="transfer_by_connection"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_reversed__gte=0) & Q(amount_reversed__lte=models.F("amount")),
+                name="transfer_reversals_within_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+    @property
+    def reversed(self) -> bool:
+        """Stripe's `reversed`: the whole amount has been reversed."""
+        return self.amount_reversed >= self.amount
+
+    @property
+    def reversible_amount(self) -> int:
+        return self.amount - self.amount_reversed
+
+    @property
+    def reversal_status(self) -> str:
+        """"Reversed", "Partially reversed" or "" (for the badge)."""
+        if self.reversed:
+            return "Reversed"
+        return "Partially reversed" if self.amount_reversed else ""
+
+
+class TransferReversal(models.Model):
+    """Part or all of a transfer taken back: the connected account's balance -> the platform's
+    available balance (`trr_`, Stripe's transfer reversal)."""
+
+    class Reason(models.TextChoices):
+        DUPLICATE = "duplicate", "Duplicate transfer"
+        FRAUDULENT = "fraudulent", "Fraudulent"
+        REQUESTED_BY_ACCOUNT = "requested_by_account", "Requested by the account"
+        SENT_IN_ERROR = "sent_in_error", "Sent in error"
+        OTHER = "other", "Other"
+
+    public_id = PublicIdField(prefix="trr_")
+    platform = models.ForeignKey("platform_console.Platform", on_delete=models.PROTECT, related_name="+")
+    livemode = models.BooleanField()
+    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="reversals")
+    connection = models.ForeignKey(
+        "accounts.Connection", on_delete=models.PROTECT, related_name="transfer_reversals"
+    )
+    amount = models.BigIntegerField()  # minor units of `currency`
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=30, choices=Reason, default=Reason.OTHER)
+    description = models.CharField(max_length=200, blank=True)
+    posting = models.ForeignKey(Posting, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        "platform_console.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="reversal_amount_positive")]
+        indexes = [
+            models.Index(fields=["platform", "livemode", "-created_at", "-id"], name="reversal_recent"),
+            models.Index(fields=["transfer", "-created_at", "-id"], name="reversal_by_transfer"),
         ]
 
     def __str__(self) -> str:
@@ -390,10 +491,12 @@ class IdempotencyKey(models.Model):
     params_hash = models.CharField(max_length=64)
     result_type = models.CharField(max_length=20, blank=True)  # "transfer", "topup", ...
     result_id = models.CharField(max_length=40, blank=True)  # public id of the result
+    # Keys expire after a day (money.idempotency.LIFETIME), then a beat task deletes them.
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["platform", "key"], name="idempotency_key_unique")]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_key_age")]
 
     def __str__(self) -> str:
         return f"{self.operation} {self.key}"

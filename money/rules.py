@@ -17,11 +17,15 @@ from .errors import (
     ConsentMissing,
     DestinationNotEligible,
     FeatureDisabled,
+    InsufficientFunds,
+    InvalidAmount,
     MoneyError,
     OperationNotPermitted,
     UnsupportedCurrency,
 )
 from .models import AccountDebitConsent
+
+fmt = currencies.format_money
 
 # Account debits: platform and account must be in the same region (domain.md §7.11).
 EEA_UK_CH = frozenset(
@@ -235,3 +239,45 @@ def debit_fee(amount: int, currency: str) -> int:
     bps = settings.ACCOUNT_DEBIT_FEE_BPS
     fixed = int(settings.ACCOUNT_DEBIT_FEE_FIXED.get(currency, 0))
     return (amount * bps + 5_000) // 10_000 + fixed
+
+
+# The balance guards' sentences: the engine's guard (the database refuses the overdraft) and the
+# dialogs' review step (`services.preview_*`) say the same thing from here.
+
+
+def platform_short(available: int, amount: int, currency: str) -> InsufficientFunds:
+    return InsufficientFunds(
+        f"The platform's available balance is {fmt(available, currency)}, which doesn't cover "
+        f"{fmt(amount, currency)}. Add to balance first."
+    )
+
+
+def payout_short(name: str, available: int, amount: int, currency: str) -> InsufficientFunds:
+    return InsufficientFunds(
+        f"{possessive(name)} available balance is {fmt(available, currency)}; it can't pay out {fmt(amount, currency)}."
+    )
+
+
+def pull_short(name: str, available: int, currency: str) -> InsufficientFunds:
+    return InsufficientFunds(
+        f"{possessive(name)} available balance is {fmt(max(available, 0), currency)}; you can pull at most that much."
+    )
+
+
+def fee_short(fee: int, currency: str) -> InsufficientFunds:
+    return InsufficientFunds(
+        f"The fee of {fmt(fee, currency)} is more than the platform's balance plus the pulled amount."
+    )
+
+
+def reversal_short(name: str, available: int, amount: int, currency: str) -> InsufficientFunds:
+    return InsufficientFunds(
+        f"{possessive(name)} available balance is {fmt(available, currency)}, which doesn't cover a reversal of "
+        f"{fmt(amount, currency)}. Reverse less, or wait until the account has the funds."
+    )
+
+
+def reversal_too_large(reversible: int, currency: str) -> InvalidAmount:
+    if reversible <= 0:
+        return InvalidAmount("This transfer has already been reversed in full.")
+    return InvalidAmount(f"You can reverse at most {fmt(reversible, currency)}, what is left of this transfer.")

@@ -1,23 +1,17 @@
-"""Every write that moves money. Each operation:
+"""Every write that moves money, each declared as a money.engine.Operation and written by the
+one executor, `engine.execute`. Each operation:
 
-- checks the actor's role (`OperationNotPermitted`, also a 403) and the domain rules,
-- runs in one `transaction.atomic(durable=True)` block that writes exactly one posting,
-- claims its idempotency key first (a repeat returns the first result; other parameters are
-  refused with `IdempotencyConflict`),
-- records the activity on the connected account first, which locks the account's row, then
-  locks every ledger account it touches with SELECT … FOR NO KEY UPDATE in primary-key order
-  and checks limits on the locked rows (connection row before ledger rows, in every operation:
-  two operations never wait for each other's rows the other way round),
-- writes an AuditEvent.
+- checks the actor's role (`OperationNotPermitted`, also a 403) and the domain rules that need no
+  lock, here, before anything is written;
+- declares its idempotency key, the row it locks and checks first (settlements, reversals,
+  debits under a consent), the activity it records on the connected account, its one posting,
+  its own rows, its audit events and the balances it must not overdraw (`engine.Guard`, whose
+  sentence comes from money.rules);
+- is written in one transaction by the engine, which returns the first result on a repeated key.
 
-Transfers write everything else before they lock their ledger accounts, so the platform's
-balance row, which every transfer of the platform needs, is held only for the check, one UPDATE
-and the commit (see `money.ledger.record`). On PostgreSQL a transfer that stops at the account's
-balance is written by one call of a database function instead (`money.transfer_sql`): the same
-rows, in the same order, in one round trip.
-
-Refusals raise a MoneyError subclass with a sentence for the operator; the transaction then rolls
-back, so nothing moved and the idempotency key stays free.
+The dialogs' review steps call `preview_*`, the same checks with the balance read unlocked, so
+that most refusals show before the operator confirms; the engine's guard decides at the write.
+Refusals raise a MoneyError with a sentence for the operator; nothing of the operation stays.
 """
 
 from datetime import date, datetime, timedelta
@@ -25,7 +19,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts import hooks as account_hooks
@@ -37,16 +30,26 @@ from platform_console.ids import new_public_id
 from platform_console.models import Membership
 
 from . import currency as currencies
-from . import idempotency, ledger, magic, rules, transfer_sql
+from . import engine, ledger, magic, rules
+from .engine import Guard, Idempotency, Operation, Precondition, Ref, Update
 from .errors import (
     AccountNotEligible,
     DestinationNotEligible,
-    InsufficientFunds,
     InvalidAmount,
+    MoneyError,
     OperationNotPermitted,
 )
 from .ledger import Bucket, Draft, Kind
-from .models import AccountDebit, AccountDebitConsent, Entry, Payout, Posting, TopUp, Transfer
+from .models import (
+    AccountDebit,
+    AccountDebitConsent,
+    Entry,
+    Payout,
+    Posting,
+    TopUp,
+    Transfer,
+    TransferReversal,
+)
 
 fmt = currencies.format_money
 
@@ -79,51 +82,23 @@ def _check_tenant(actor: Membership, connection: Connection) -> None:
         raise OperationNotPermitted("This account is not connected to your platform.")
 
 
-# Activity is kept to the minute: an operation within a minute of the recorded activity leaves the
-# row alone (an UPDATE of last_activity_at writes every one of the table's indexes).
-ACTIVITY_RESOLUTION = timedelta(minutes=1)
-TOUCH_SQL = (
-    f"UPDATE {Connection._meta.db_table} SET last_activity_at = %s "
-    "WHERE id = %s AND (last_activity_at IS NULL OR last_activity_at < %s) RETURNING id"
-)
-LOCK_CONNECTION_SQL = f"SELECT id FROM {Connection._meta.db_table} WHERE id = %s FOR NO KEY UPDATE"
-
-
-def _touch(connection: Connection, now: datetime) -> None:
-    """Transfers, payouts and debits are activity (domain.md §7.4, inactivity hold). Locks the
-    connection's row, touched or not: call it before `ledger.lock_in_order` (the lock order of
-    every money operation). Prepared on PostgreSQL: planning an UPDATE of this many-indexed table
-    costs more than running it."""
-    before = now - ACTIVITY_RESOLUTION
-    if transaction.get_connection().vendor == "postgresql":
-        if not ledger.run_prepared(TOUCH_SQL, [now, connection.pk, before]):
-            ledger.run_prepared(LOCK_CONNECTION_SQL, [connection.pk])
-    else:
-        Connection.objects.filter(
-            Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=before), pk=connection.pk
-        ).update(last_activity_at=now)
-    if connection.last_activity_at is None or connection.last_activity_at < before:
-        connection.last_activity_at = now
-    _lift_hold_after_commit(connection)
-
-
-def _lift_hold_after_commit(connection: Connection) -> None:
+def _after_activity(connection: Connection) -> list:
     """Activity lifts an inactivity hold at once (domain.md §7.4): once the money has moved, the
     requirements engine clears the hold and re-evaluates the account. Robust: a failure there
     must not fail a committed operation, and the daily sweep releases the hold anyway."""
-    if connection.verifications_held_at is not None:
-        transaction.on_commit(lambda: account_hooks.activity_while_held(connection), robust=True)
-
-
-def _insufficient(available: int, amount: int, currency: str) -> InsufficientFunds:
-    return InsufficientFunds(
-        f"The platform's available balance is {fmt(available, currency)}, which doesn't cover "
-        f"{fmt(amount, currency)}. Add to balance first."
-    )
+    if connection.verifications_held_at is None:
+        return []
+    return [lambda: account_hooks.activity_while_held(connection)]
 
 
 def _standard_arrival(now: datetime) -> date:
     return (now + timedelta(days=settings.MONEY_STANDARD_PAYOUT_DAYS)).date()
+
+
+def _audit(actor, action: str, obj, *, livemode: bool, platform=None, account: str = "", after=None,
+           request_meta=None) -> dict:
+    return {"actor": actor, "platform": platform, "action": action, "obj": obj, "account_public_id": account,
+            "livemode": livemode, "after": after, "request_meta": request_meta}
 
 
 # Add to balance ------------------------------------------------------------------------------
@@ -150,156 +125,64 @@ def add_to_balance(
     currency = _check_currency(currency)
     amount = _check_amount(amount, currency)
     platform = actor.platform
+    now = now or timezone.now()
+    description = description.strip()
     token = "" if livemode else (source_token or magic.TOPUP_SUCCESS_TOKEN)
-    funding = ledger.system_account(platform, livemode, Kind.FUNDING_SOURCE, currency)
-    target = ledger.platform_account(
-        platform, livemode, currency, Bucket.AVAILABLE if not livemode else Bucket.PENDING
+    topup = TopUp(public_id=new_public_id("tu_"), platform=platform, livemode=livemode, amount=amount,
+                  currency=currency, description=description, source_token=token, created_by=actor, created_at=now)
+    operation = Operation(
+        platform_id=platform.pk, livemode=livemode, now=now, result=topup, rows=[topup],
+        idempotency=Idempotency(idempotency_key, "topup.create", {
+            "livemode": livemode, "amount": amount, "currency": currency, "description": description, "token": token,
+        }),
     )
-    return _add_to_balance(
-        actor=actor,
-        platform=platform,
-        amount=amount,
-        currency=currency,
-        livemode=livemode,
-        token=token,
-        idempotency_key=idempotency_key,
-        description=description.strip(),
-        funding=funding,
-        target=target,
-        request_meta=request_meta,
-        now=now or timezone.now(),
-    )
-
-
-@transaction.atomic(durable=True)
-def _add_to_balance(
-    *,
-    actor,
-    platform,
-    amount,
-    currency,
-    livemode,
-    token,
-    idempotency_key,
-    description,
-    funding,
-    target,
-    request_meta,
-    now,
-) -> TopUp:
-    params = {
-        "livemode": livemode,
-        "amount": amount,
-        "currency": currency,
-        "description": description,
-        "token": token,
-    }
-    claimed = idempotency.claim(
-        platform=platform, key=idempotency_key, operation="topup.create", params=params
-    )
-    if claimed.is_replay:
-        return claimed.result
-    public_id = new_public_id("tu_")
     failure = magic.topup_failure_code(token) if not livemode else ""
-    topup = TopUp(
-        public_id=public_id,
-        platform=platform,
-        livemode=livemode,
-        amount=amount,
-        currency=currency,
-        description=description,
-        source_token=token,
-        created_by=actor,
-        created_at=now,
-    )
     if failure:
         # The bank refused: the top-up is recorded as failed and nothing moves.
-        topup.status = TopUp.Status.FAILED
-        topup.failure_code = failure
-        topup.save()
-        idempotency.complete(claimed, topup, "topup")
-        record_audit(
-            actor=actor,
-            action="topup.failed",
-            obj=topup,
-            livemode=livemode,
-            after={"amount": amount, "currency": currency, "failure_code": failure},
-            request_meta=request_meta,
-        )
-        return topup
-    locked = ledger.lock_in_order(funding, target)
-    posting = ledger.post(
-        platform=platform,
-        livemode=livemode,
-        kind=Posting.Kind.TOPUP,
-        actor=actor,
-        now=now,
-        description=description,
-        counterparty="Platform bank account" if livemode else f"Test bank {token}",
-        draft=Draft().move(funding, target, amount, Entry.Kind.TOPUP, public_id),
-        locked=locked,
-    )
-    topup.posting = posting
+        topup.status, topup.failure_code = TopUp.Status.FAILED, failure
+        operation.audits.append(_audit(actor, "topup.failed", topup, livemode=livemode, request_meta=request_meta,
+                                       after={"amount": amount, "currency": currency, "failure_code": failure}))
+        return engine.execute(operation)
+    funding = ledger.system_account(platform, livemode, Kind.FUNDING_SOURCE, currency)
+    target = ledger.platform_account(platform, livemode, currency, Bucket.PENDING if livemode else Bucket.AVAILABLE)
     if livemode:
         topup.status = TopUp.Status.PENDING
         topup.expected_availability_at = now + timedelta(days=settings.MONEY_TOPUP_PENDING_DAYS)
     else:
-        topup.status = TopUp.Status.SUCCEEDED
-        topup.expected_availability_at = now
-        topup.settled_at = now
-    topup.save()
-    idempotency.complete(claimed, topup, "topup")
-    record_audit(
-        actor=actor,
-        action="topup.created",
-        obj=topup,
-        livemode=livemode,
-        after={"amount": amount, "currency": currency, "status": topup.status},
-        request_meta=request_meta,
-    )
-    return topup
+        topup.status, topup.expected_availability_at, topup.settled_at = TopUp.Status.SUCCEEDED, now, now
+    topup.posting_id = Ref(Posting)
+    operation.posting = {"kind": Posting.Kind.TOPUP, "actor": actor, "description": description,
+                         "counterparty": "Platform bank account" if livemode else f"Test bank {token}"}
+    operation.draft = Draft().move(funding, target, amount, Entry.Kind.TOPUP, topup.public_id)
+    operation.audits.append(_audit(actor, "topup.created", topup, livemode=livemode, request_meta=request_meta,
+                                   after={"amount": amount, "currency": currency, "status": topup.status}))
+    return engine.execute(operation)
 
 
 def settle_topup(*, topup_id: int, now: datetime | None = None) -> bool:
     """Make a pending live top-up available. Safe to run twice; returns True when it settled now."""
-    topup = TopUp.objects.filter(pk=topup_id).first()
+    topup = TopUp.objects.select_related("platform").filter(pk=topup_id).first()
     if topup is None or topup.status != TopUp.Status.PENDING:
         return False
+    now = now or timezone.now()
     pending = ledger.platform_account(topup.platform, topup.livemode, topup.currency, Bucket.PENDING)
     available = ledger.platform_account(topup.platform, topup.livemode, topup.currency, Bucket.AVAILABLE)
-    return _settle_topup(topup_id=topup_id, pending=pending, available=available, now=now or timezone.now())
 
+    def still_pending(row):  # another worker may have settled it first
+        return None if row and row["status"] == TopUp.Status.PENDING else engine.SKIP
 
-@transaction.atomic(durable=True)
-def _settle_topup(*, topup_id, pending, available, now) -> bool:
-    # The top-up row is locked before the ledger rows; no operation locks them the other way round.
-    topup = TopUp.objects.select_for_update(of=("self",)).select_related("platform").get(pk=topup_id)
-    if topup.status != TopUp.Status.PENDING:
-        return False  # another worker settled it first
-    locked = ledger.lock_in_order(pending, available)
-    posting = ledger.post(
-        platform=topup.platform,
-        livemode=topup.livemode,
-        kind=Posting.Kind.TOPUP_SETTLEMENT,
-        actor=None,
-        now=now,
-        description=topup.description,
-        counterparty="Top-up settled",
+    settled = engine.execute(Operation(
+        platform_id=topup.platform_id, livemode=topup.livemode, now=now, result=topup,
+        precondition=Precondition(TopUp, topup.pk, ("status",), still_pending),
+        posting={"kind": Posting.Kind.TOPUP_SETTLEMENT, "actor": None, "description": topup.description,
+                 "counterparty": "Top-up settled"},
         draft=Draft().move(pending, available, topup.amount, Entry.Kind.SETTLEMENT, topup.public_id),
-        locked=locked,
-    )
-    TopUp.objects.filter(pk=topup.pk).update(
-        status=TopUp.Status.SUCCEEDED, settled_at=now, settlement_posting=posting
-    )
-    record_audit(
-        actor=None,
-        platform=topup.platform,
-        action="topup.succeeded",
-        obj=topup,
-        livemode=topup.livemode,
-        after={"amount": topup.amount, "currency": topup.currency},
-    )
-    return True
+        updates=[Update(TopUp, topup.pk, {"status": TopUp.Status.SUCCEEDED, "settled_at": now,
+                                          "settlement_posting": Ref(Posting)})],
+        audits=[_audit(None, "topup.succeeded", topup, platform=topup.platform, livemode=topup.livemode,
+                       after={"amount": topup.amount, "currency": topup.currency})],
+    ))
+    return settled is not None
 
 
 def settle_pending_topups(*, now: datetime | None = None) -> int:
@@ -314,37 +197,8 @@ def settle_pending_topups(*, now: datetime | None = None) -> int:
 # Transfers and payouts -----------------------------------------------------------------------
 
 
-def plan_payout(
-    connection: Connection, destination: ExternalAccount, currency: str
-) -> tuple[str, magic.PayoutOutcome]:
-    """Method and outcome of a payout to `destination`, or a refusal. Cards are paid instantly,
-    bank accounts by standard payout."""
-    if (refusal := rules.payouts_refusal(connection)) is not None:
-        raise refusal
-    if (refusal := rules.payout_destination_refusal(connection, destination, currency)) is not None:
-        raise refusal
-    outcome = magic.payout_outcome(destination, livemode=connection.livemode)
-    if destination.kind == ExternalAccount.Kind.CARD:
-        if not outcome.instant_allowed:
-            raise DestinationNotEligible(
-                f"{destination} can't receive instant payouts. Choose a bank account instead."
-            )
-        return Payout.Method.INSTANT, outcome
-    return Payout.Method.STANDARD, outcome
-
-
-def _payout_lines(
-    draft: Draft,
-    *,
-    balance,
-    transit,
-    paid_out,
-    amount: int,
-    public_id: str,
-    method: str,
-    outcome: magic.PayoutOutcome,
-    now: datetime,
-) -> dict:
+def _payout_lines(draft: Draft, *, balance, transit, paid_out, amount: int, public_id: str, method: str,
+                  outcome: magic.PayoutOutcome, now: datetime) -> dict:
     """Add a payout's lines to `draft`; returns the Payout fields that follow from it.
 
     Instant payouts settle at once: paid (balance -> paid out) or failed (nothing moves, the
@@ -362,6 +216,35 @@ def _payout_lines(
         return {"status": Payout.Status.PAID, "arrival_date": now.date()}
     draft.move(balance, transit, amount, Entry.Kind.PAYOUT, public_id)
     return {"status": Payout.Status.PENDING, "arrival_date": _standard_arrival(now)}
+
+
+def _check_transfer(actor: Membership, connection: Connection, amount: Any, currency: str,
+                    send_to: ExternalAccount | None) -> tuple[int, str, str | None, magic.PayoutOutcome | None]:
+    """Everything about a transfer that needs no lock: (amount, currency, payout method, outcome)."""
+    rules.ensure_can(actor, permissions.SEND_FUNDS)
+    if send_to is not None:
+        rules.ensure_can(actor, permissions.SEND_TO_EXTERNAL)
+    _check_tenant(actor, connection)
+    currency = _check_currency(currency)
+    amount = _check_amount(amount, currency)
+    if (refusal := rules.transfer_refusal(connection, currency)) is not None:
+        raise refusal
+    if send_to is None:
+        return amount, currency, None, None
+    if (refusal := rules.liability_refusal(connection, "Sending to a bank account or debit card")) is not None:
+        raise refusal
+    return amount, currency, *plan_payout(connection, send_to, currency)
+
+
+def preview_transfer(*, actor: Membership, connection: Connection, amount: Any, currency: str,
+                     send_to: ExternalAccount | None = None) -> int:
+    """The review step of Send funds: every check of `create_transfer`, with the platform's balance
+    read unlocked. Returns that balance; raises the refusal the transfer would meet."""
+    amount, currency, _, _ = _check_transfer(actor, connection, amount, currency, send_to)
+    available = ledger.platform_account(actor.platform, connection.livemode, currency).balance
+    if available < amount:
+        raise rules.platform_short(available, amount, currency)
+    return available
 
 
 def create_transfer(
@@ -382,200 +265,64 @@ def create_transfer(
     Raises InsufficientFunds, AccountNotEligible, UnsupportedCurrency, DestinationNotEligible,
     IdempotencyConflict, OperationNotPermitted.
     """
-    rules.ensure_can(actor, permissions.SEND_FUNDS)
+    amount, currency, method, outcome = _check_transfer(actor, connection, amount, currency, send_to)
+    platform = actor.platform
+    livemode = connection.livemode
+    description = description.strip()
+    now = now or timezone.now()
+    found = ledger.find_accounts(platform=platform, livemode=livemode, currency=currency, connection=connection,
+                                 kinds=(Kind.PLATFORM, *((Kind.PAYOUTS_IN_TRANSIT, Kind.PAID_OUT) if send_to else ())))
+    source, target = found[Kind.PLATFORM], found["connection"]
+    transfer = Transfer(public_id=new_public_id("tr_"), platform=platform, livemode=livemode, connection=connection,
+                        amount=amount, currency=currency, description=description, posting_id=Ref(Posting),
+                        created_by=actor, created_at=now)
+    draft = Draft().move(source, target, amount, Entry.Kind.TRANSFER, transfer.public_id)
+    account = connection.public_id
+    operation = Operation(
+        platform_id=platform.pk, livemode=livemode, now=now, result=transfer, touch=connection,
+        idempotency=Idempotency(idempotency_key, "transfer.create", {
+            "connection": account, "livemode": livemode, "amount": amount, "currency": currency,
+            "description": description, "send_to": send_to.public_id if send_to else "",
+        }),
+        posting={"kind": Posting.Kind.TRANSFER, "actor": actor, "description": description,
+                 "counterparty": connection.account.display_name},
+        draft=draft, rows=[transfer],
+        audits=[_audit(actor, "transfer.created", transfer, account=account, livemode=livemode,
+                       after={"amount": amount, "currency": currency}, request_meta=request_meta)],
+        guards=[Guard(source, lambda available: rules.platform_short(available, amount, currency))],
+        after_commit=_after_activity(connection),
+    )
     if send_to is not None:
-        rules.ensure_can(actor, permissions.SEND_TO_EXTERNAL)
+        payout = Payout(public_id=new_public_id("po_"), platform=platform, livemode=livemode, connection=connection,
+                        amount=amount, currency=currency, destination=send_to, method=method,
+                        transfer_id=Ref(Transfer), description=description, created_by=actor, created_at=now)
+        fields = _payout_lines(draft, balance=target, transit=found[Kind.PAYOUTS_IN_TRANSIT],
+                               paid_out=found[Kind.PAID_OUT], amount=amount, public_id=payout.public_id,
+                               method=method, outcome=outcome, now=now)
+        for name, value in fields.items():
+            setattr(payout, name, value)
+        payout.posting_id = None if payout.status == Payout.Status.FAILED else Ref(Posting)
+        operation.rows.append(payout)
+        operation.audits.append(_audit(
+            actor, f"payout.{'failed' if payout.status == Payout.Status.FAILED else 'created'}", payout,
+            account=account, livemode=livemode, request_meta=request_meta,
+            after={"amount": amount, "currency": currency, "destination": send_to.public_id, "method": method,
+                   "status": payout.status, "failure_code": payout.failure_code},
+        ))
+    return engine.execute(operation)
+
+
+def _check_payout(actor: Membership, connection: Connection, amount: Any, currency: str,
+                  destination: ExternalAccount) -> tuple[int, str, str, magic.PayoutOutcome]:
+    rules.ensure_can(actor, permissions.SEND_TO_EXTERNAL)
     _check_tenant(actor, connection)
     currency = _check_currency(currency)
     amount = _check_amount(amount, currency)
-    if (refusal := rules.transfer_refusal(connection, currency)) is not None:
+    if (refusal := rules.liability_refusal(connection, "Paying out on request")) is not None:
         raise refusal
-    method, outcome = None, None
-    if send_to is not None:
-        if (
-            refusal := rules.liability_refusal(connection, "Sending to a bank account or debit card")
-        ) is not None:
-            raise refusal
-        method, outcome = plan_payout(connection, send_to, currency)
-    platform = actor.platform
-    description = description.strip()
-    now = now or timezone.now()
-    if send_to is None and transfer_sql.available():
-        transfer = transfer_sql.post_transfer(
-            actor=actor,
-            platform=platform,
-            connection=connection,
-            amount=amount,
-            currency=currency,
-            idempotency_key=idempotency_key,
-            params=_transfer_params(connection, amount, currency, description, send_to),
-            description=description,
-            request_meta=request_meta,
-            now=now,
-            activity_before=now - ACTIVITY_RESOLUTION,
-            insufficient=lambda available: _insufficient(available, amount, currency),
-        )
-        _lift_hold_after_commit(connection)  # the procedure recorded the activity itself
-        return transfer
-    found = ledger.find_accounts(
-        platform=platform,
-        livemode=connection.livemode,
-        currency=currency,
-        kinds=(Kind.PLATFORM, Kind.PAYOUTS_IN_TRANSIT, Kind.PAID_OUT),
-        connection=connection,
-    )
-    accounts = {
-        "source": found[Kind.PLATFORM],
-        "target": found["connection"],
-        "transit": found[Kind.PAYOUTS_IN_TRANSIT],
-        "paid_out": found[Kind.PAID_OUT],
-    }
-    return _create_transfer(
-        actor=actor,
-        platform=platform,
-        connection=connection,
-        amount=amount,
-        currency=currency,
-        idempotency_key=idempotency_key,
-        description=description,
-        send_to=send_to,
-        method=method,
-        outcome=outcome,
-        accounts=accounts,
-        request_meta=request_meta,
-        now=now,
-    )
-
-
-def _transfer_params(connection, amount, currency, description, send_to) -> dict:
-    """What an idempotency key of a transfer stands for."""
-    return {
-        "connection": connection.public_id,
-        "livemode": connection.livemode,
-        "amount": amount,
-        "currency": currency,
-        "description": description,
-        "send_to": send_to.public_id if send_to else "",
-    }
-
-
-@transaction.atomic(durable=True)
-def _create_transfer(
-    *,
-    actor,
-    platform,
-    connection,
-    amount,
-    currency,
-    idempotency_key,
-    description,
-    send_to,
-    method,
-    outcome,
-    accounts,
-    request_meta,
-    now,
-) -> Transfer:
-    params = _transfer_params(connection, amount, currency, description, send_to)
-    ledger.check_constraints_on_write()
-    claimed = idempotency.claim(
-        platform=platform, key=idempotency_key, operation="transfer.create", params=params
-    )
-    if claimed.is_replay:
-        return claimed.result
-    source, target = accounts["source"], accounts["target"]
-    transfer_id = new_public_id("tr_")
-    draft = Draft().move(source, target, amount, Entry.Kind.TRANSFER, transfer_id)
-    payout_fields = None
-    if send_to is not None:
-        payout_id = new_public_id("po_")
-        payout_fields = _payout_lines(
-            draft,
-            balance=target,
-            transit=accounts["transit"],
-            paid_out=accounts["paid_out"],
-            amount=amount,
-            public_id=payout_id,
-            method=method,
-            outcome=outcome,
-            now=now,
-        )
-    # Every row of the transfer is written before its ledger accounts are locked: the platform
-    # balance is the row every transfer of the platform waits for, so it is locked only for the
-    # check, the balance UPDATE and the commit. A refusal raised under the lock rolls all of it
-    # back, as before.
-    recorded = ledger.record(
-        platform=platform,
-        livemode=connection.livemode,
-        kind=Posting.Kind.TRANSFER,
-        actor=actor,
-        now=now,
-        description=description,
-        counterparty=connection.account.display_name,
-        draft=draft,
-    )
-    transfer = Transfer.objects.create(
-        public_id=transfer_id,
-        platform=platform,
-        livemode=connection.livemode,
-        connection=connection,
-        amount=amount,
-        currency=currency,
-        description=description,
-        posting=recorded.posting,
-        created_by=actor,
-        created_at=now,
-    )
-    idempotency.complete(claimed, transfer, "transfer")
-    account_id = connection.public_id
-    record_audit(
-        actor=actor,
-        action="transfer.created",
-        obj=transfer,
-        account_public_id=account_id,
-        livemode=connection.livemode,
-        after={"amount": amount, "currency": currency},
-        request_meta=request_meta,
-    )
-    if payout_fields is not None:
-        payout = Payout.objects.create(
-            public_id=payout_id,
-            platform=platform,
-            livemode=connection.livemode,
-            connection=connection,
-            amount=amount,
-            currency=currency,
-            destination=send_to,
-            method=method,
-            transfer=transfer,
-            posting=recorded.posting if payout_fields["status"] != Payout.Status.FAILED else None,
-            description=description,
-            created_by=actor,
-            created_at=now,
-            **payout_fields,
-        )
-        record_audit(
-            actor=actor,
-            action=f"payout.{'failed' if payout.status == Payout.Status.FAILED else 'created'}",
-            obj=payout,
-            account_public_id=account_id,
-            livemode=connection.livemode,
-            after={
-                "amount": amount,
-                "currency": currency,
-                "destination": send_to.public_id,
-                "method": method,
-                "status": payout.status,
-                "failure_code": payout.failure_code,
-            },
-            request_meta=request_meta,
-        )
-    _touch(connection, now)
-    locked = ledger.lock_in_order(*{line.account.pk: line.account for line in draft.lines}.values())
-    if locked[source.pk].balance < amount:
-        raise _insufficient(locked[source.pk].balance, amount, currency)
-    ledger.apply(recorded, locked)
-    return transfer
+    if connection.lifecycle_state != Connection.Lifecycle.ACTIVE:
+        raise AccountNotEligible(f"{connection.account.display_name} is not an active account.")
+    return amount, currency, *plan_payout(connection, destination, currency)
 
 
 def create_payout(
@@ -593,213 +340,112 @@ def create_payout(
     """Pay out part of a platform-liable account's available balance to its bank account or card,
     on request (the way `manual` schedules pay out). Raises InsufficientFunds, AccountNotEligible,
     DestinationNotEligible, IdempotencyConflict, OperationNotPermitted."""
-    rules.ensure_can(actor, permissions.SEND_TO_EXTERNAL)
-    _check_tenant(actor, connection)
-    currency = _check_currency(currency)
-    amount = _check_amount(amount, currency)
-    if (refusal := rules.liability_refusal(connection, "Paying out on request")) is not None:
-        raise refusal
-    if connection.lifecycle_state != Connection.Lifecycle.ACTIVE:
-        raise AccountNotEligible(f"{connection.account.display_name} is not an active account.")
-    method, outcome = plan_payout(connection, destination, currency)
+    amount, currency, method, outcome = _check_payout(actor, connection, amount, currency, destination)
     platform = actor.platform
-    accounts = {
-        "balance": ledger.connection_account(connection, currency),
-        "transit": ledger.system_account(platform, connection.livemode, Kind.PAYOUTS_IN_TRANSIT, currency),
-        "paid_out": ledger.system_account(platform, connection.livemode, Kind.PAID_OUT, currency),
-    }
-    return _create_payout(
-        actor=actor,
-        platform=platform,
-        connection=connection,
-        amount=amount,
-        currency=currency,
-        destination=destination,
-        method=method,
-        outcome=outcome,
-        accounts=accounts,
-        idempotency_key=idempotency_key,
-        description=description.strip(),
-        request_meta=request_meta,
-        now=now or timezone.now(),
-    )
-
-
-@transaction.atomic(durable=True)
-def _create_payout(
-    *,
-    actor,
-    platform,
-    connection,
-    amount,
-    currency,
-    destination,
-    method,
-    outcome,
-    accounts,
-    idempotency_key,
-    description,
-    request_meta,
-    now,
-) -> Payout:
-    params = {
-        "connection": connection.public_id,
-        "livemode": connection.livemode,
-        "amount": amount,
-        "currency": currency,
-        "destination": destination.public_id,
-        "description": description,
-    }
-    claimed = idempotency.claim(
-        platform=platform, key=idempotency_key, operation="payout.create", params=params
-    )
-    if claimed.is_replay:
-        return claimed.result
-    _touch(connection, now)
-    locked = ledger.lock_in_order(*accounts.values())
-    available = locked[accounts["balance"].pk].balance
-    if available < amount:
-        raise InsufficientFunds(
-            f"{rules.possessive(connection.account.display_name)} available balance is {fmt(available, currency)}; "
-            f"it can't pay out {fmt(amount, currency)}."
-        )
-    payout_id = new_public_id("po_")
+    livemode = connection.livemode
+    description = description.strip()
+    now = now or timezone.now()
+    balance = ledger.connection_account(connection, currency)
+    payout = Payout(public_id=new_public_id("po_"), platform=platform, livemode=livemode, connection=connection,
+                    amount=amount, currency=currency, destination=destination, method=method,
+                    description=description, created_by=actor, created_at=now)
     draft = Draft()
-    fields = _payout_lines(
-        draft,
-        balance=accounts["balance"],
-        transit=accounts["transit"],
-        paid_out=accounts["paid_out"],
-        amount=amount,
-        public_id=payout_id,
-        method=method,
-        outcome=outcome,
-        now=now,
+    fields = _payout_lines(draft, balance=balance,
+                           transit=ledger.system_account(platform, livemode, Kind.PAYOUTS_IN_TRANSIT, currency),
+                           paid_out=ledger.system_account(platform, livemode, Kind.PAID_OUT, currency),
+                           amount=amount, public_id=payout.public_id, method=method, outcome=outcome, now=now)
+    for name, value in fields.items():
+        setattr(payout, name, value)
+    name = connection.account.display_name
+    operation = Operation(
+        platform_id=platform.pk, livemode=livemode, now=now, result=payout, touch=connection, rows=[payout],
+        idempotency=Idempotency(idempotency_key, "payout.create", {
+            "connection": connection.public_id, "livemode": livemode, "amount": amount, "currency": currency,
+            "destination": destination.public_id, "description": description,
+        }),
+        audits=[_audit(actor, f"payout.{'failed' if payout.status == Payout.Status.FAILED else 'created'}", payout,
+                       account=connection.public_id, livemode=livemode, request_meta=request_meta,
+                       after={"amount": amount, "currency": currency, "destination": destination.public_id,
+                              "method": method, "status": payout.status})],
+        after_commit=_after_activity(connection),
     )
-    posting = None
     if draft.lines:
-        posting = ledger.post(
-            platform=platform,
-            livemode=connection.livemode,
-            kind=Posting.Kind.PAYOUT,
-            actor=actor,
-            now=now,
-            description=description,
-            counterparty=connection.account.display_name,
-            draft=draft,
-            locked=locked,
-        )
-    payout = Payout.objects.create(
-        public_id=payout_id,
-        platform=platform,
-        livemode=connection.livemode,
-        connection=connection,
-        amount=amount,
-        currency=currency,
-        destination=destination,
-        method=method,
-        posting=posting,
-        description=description,
-        created_by=actor,
-        created_at=now,
-        **fields,
-    )
-    idempotency.complete(claimed, payout, "payout")
-    record_audit(
-        actor=actor,
-        action=f"payout.{'failed' if payout.status == Payout.Status.FAILED else 'created'}",
-        obj=payout,
-        account_public_id=connection.public_id,
-        livemode=connection.livemode,
-        after={
-            "amount": amount,
-            "currency": currency,
-            "destination": destination.public_id,
-            "method": method,
-            "status": payout.status,
-        },
-        request_meta=request_meta,
-    )
-    return payout
+        payout.posting_id = Ref(Posting)
+        operation.posting = {"kind": Posting.Kind.PAYOUT, "actor": actor, "description": description,
+                             "counterparty": name}
+        operation.draft = draft
+        operation.guards = [Guard(balance, lambda available: rules.payout_short(name, available, amount, currency))]
+    elif balance.balance < amount:
+        # A failed instant payout moves nothing, but is refused as the paid one would be.
+        raise rules.payout_short(name, balance.balance, amount, currency)
+    return engine.execute(operation)
 
 
 def settle_payout(*, payout_id: int, now: datetime | None = None) -> str | None:
     """Finish an in-transit payout: paid, or failed with the funds credited back to the account's
     balance (and a failing bank account marked errored). Returns the new status, or None when
     there was nothing to do. Safe to run twice."""
-    payout = Payout.objects.filter(pk=payout_id).select_related("connection").first()
+    payout = (
+        Payout.objects.filter(pk=payout_id)
+        .select_related("platform", "destination", "connection__account")
+        .first()
+    )
     if payout is None or payout.status != Payout.Status.IN_TRANSIT:
         return None
-    accounts = {
-        "balance": ledger.connection_account(payout.connection, payout.currency),
-        "transit": ledger.system_account(
-            payout.platform_id, payout.livemode, Kind.PAYOUTS_IN_TRANSIT, payout.currency
-        ),
-        "paid_out": ledger.system_account(
-            payout.platform_id, payout.livemode, Kind.PAID_OUT, payout.currency
-        ),
-    }
-    return _settle_payout(payout_id=payout_id, accounts=accounts, now=now or timezone.now())
-
-
-@transaction.atomic(durable=True)
-def _settle_payout(*, payout_id, accounts, now) -> str | None:
-    payout = (
-        Payout.objects.select_for_update(of=("self",))
-        .select_related("platform", "destination", "connection__account")
-        .get(pk=payout_id)
-    )
-    if payout.status != Payout.Status.IN_TRANSIT:
-        return None  # another worker finished it first
-    outcome = magic.payout_outcome(payout.destination, livemode=payout.livemode)
-    _touch(payout.connection, now)
-    locked = ledger.lock_in_order(*accounts.values())
+    now = now or timezone.now()
+    currency, livemode = payout.currency, payout.livemode
+    transit = ledger.system_account(payout.platform_id, livemode, Kind.PAYOUTS_IN_TRANSIT, currency)
+    outcome = magic.payout_outcome(payout.destination, livemode=livemode)
     if outcome.succeeds:
-        draft = Draft().move(
-            accounts["transit"], accounts["paid_out"], payout.amount, Entry.Kind.PAYOUT, payout.public_id
-        )
-        kind, status, action = Posting.Kind.PAYOUT_PAID, Payout.Status.PAID, "payout.paid"
+        target = ledger.system_account(payout.platform_id, livemode, Kind.PAID_OUT, currency)
+        entry_kind, kind, status = Entry.Kind.PAYOUT, Posting.Kind.PAYOUT_PAID, Payout.Status.PAID
     else:
-        draft = Draft().move(
-            accounts["transit"],
-            accounts["balance"],
-            payout.amount,
-            Entry.Kind.PAYOUT_FAILURE,
-            payout.public_id,
-        )
-        kind, status, action = Posting.Kind.PAYOUT_FAILURE, Payout.Status.FAILED, "payout.failed"
-    posting = ledger.post(
-        platform=payout.platform,
-        livemode=payout.livemode,
-        kind=kind,
-        actor=None,
-        now=now,
-        description=payout.failure_message if not outcome.succeeds else "",
-        counterparty=payout.connection.account.display_name,
-        draft=draft,
-        locked=locked,
-    )
-    Payout.objects.filter(pk=payout.pk).update(
-        status=status,
-        closing_posting=posting,
-        failure_code=outcome.failure_code,
-        failure_message=Payout.FAILURE_MESSAGES.get(outcome.failure_code, ""),
-        updated_at=now,
-    )
+        target = ledger.connection_account(payout.connection, currency)
+        entry_kind, kind, status = Entry.Kind.PAYOUT_FAILURE, Posting.Kind.PAYOUT_FAILURE, Payout.Status.FAILED
+    message = Payout.FAILURE_MESSAGES.get(outcome.failure_code, "")
+    updates = [Update(Payout, payout.pk, {"status": status, "closing_posting": Ref(Posting),
+                                           "failure_code": outcome.failure_code, "failure_message": message,
+                                           "updated_at": now})]
     if not outcome.succeeds and payout.destination.kind == ExternalAccount.Kind.BANK_ACCOUNT:
         # domain.md §3.9: a failed payout marks the bank account errored, which stops scheduled
         # payouts to it until the holder updates the details.
-        ExternalAccount.objects.filter(pk=payout.destination_id).update(status=ExternalAccount.Status.ERRORED)
-    record_audit(
-        actor=None,
-        platform=payout.platform,
-        action=action,
-        obj=payout,
-        account_public_id=payout.connection.public_id,
-        livemode=payout.livemode,
-        after={"amount": payout.amount, "currency": payout.currency, "failure_code": outcome.failure_code},
-    )
-    return status
+        updates.append(Update(ExternalAccount, payout.destination_id, {"status": ExternalAccount.Status.ERRORED}))
+
+    def in_transit(row):  # another worker may have finished it first
+        return None if row and row["status"] == Payout.Status.IN_TRANSIT else engine.SKIP
+
+    done = engine.execute(Operation(
+        platform_id=payout.platform_id, livemode=livemode, now=now, result=payout, touch=payout.connection,
+        precondition=Precondition(Payout, payout.pk, ("status",), in_transit),
+        posting={"kind": kind, "actor": None, "description": "" if outcome.succeeds else payout.failure_message,
+                 "counterparty": payout.connection.account.display_name},
+        draft=Draft().move(transit, target, payout.amount, entry_kind, payout.public_id),
+        updates=updates,
+        audits=[_audit(None, f"payout.{status}", payout, platform=payout.platform, account=payout.connection.public_id,
+                       livemode=livemode,
+                       after={"amount": payout.amount, "currency": currency, "failure_code": outcome.failure_code})],
+        after_commit=_after_activity(payout.connection),
+    ))
+    return status if done is not None else None
+
+
+def plan_payout(
+    connection: Connection, destination: ExternalAccount, currency: str
+) -> tuple[str, magic.PayoutOutcome]:
+    """Method and outcome of a payout to `destination`, or a refusal. Cards are paid instantly,
+    bank accounts by standard payout."""
+    if (refusal := rules.payouts_refusal(connection)) is not None:
+        raise refusal
+    if (refusal := rules.payout_destination_refusal(connection, destination, currency)) is not None:
+        raise refusal
+    outcome = magic.payout_outcome(destination, livemode=connection.livemode)
+    if destination.kind == ExternalAccount.Kind.CARD:
+        if not outcome.instant_allowed:
+            raise DestinationNotEligible(
+                f"{destination} can't receive instant payouts. Choose a bank account instead."
+            )
+        return Payout.Method.INSTANT, outcome
+    return Payout.Method.STANDARD, outcome
 
 
 def process_payouts(*, now: datetime | None = None) -> dict[str, int]:
@@ -858,85 +504,39 @@ def pay_out_on_schedule(*, connection_id: int, currency: str, now: datetime | No
     destination = default_destination(connection, currency)
     if destination is None:
         return None
-    accounts = {
-        "balance": ledger.connection_account(connection, currency),
-        "transit": ledger.system_account(
-            connection.platform, connection.livemode, Kind.PAYOUTS_IN_TRANSIT, currency
-        ),
-    }
-    return _pay_out_on_schedule(
-        connection=connection,
-        currency=currency,
-        destination=destination,
-        accounts=accounts,
-        on_date=on_date,
-        now=now,
-    )
-
-
-@transaction.atomic(durable=True)
-def _pay_out_on_schedule(*, connection, currency, destination, accounts, on_date, now) -> Payout | None:
-    # The connection's row first, as every money operation does; it is touched only if a payout
-    # is made.
-    Connection.objects.select_for_update(no_key=True).filter(pk=connection.pk).values_list("pk").first()
-    locked = ledger.lock_in_order(*accounts.values())
-    # Checked after the lock: a second run for the same account and currency waits on the balance
-    # row, then sees the first run's payout (and the unique constraint backs this up).
-    if Payout.objects.filter(
-        connection=connection, currency=currency, automatic=True, scheduled_for=on_date
-    ).exists():
+    if Payout.objects.filter(connection=connection, currency=currency, automatic=True, scheduled_for=on_date).exists():
         return None
-    balance = locked[accounts["balance"].pk]
+    balance = ledger.connection_account(connection, currency)
+    # Funds are paid out oldest first: what arrived within the delay stays behind. Read unlocked:
+    # should the balance drop meanwhile, the guard refuses and the next run pays what is left.
     cutoff = now - timedelta(days=delay_days(connection))
-    # Funds are paid out oldest first: what arrived within the delay stays behind.
     payable = min(balance.balance, balance.balance - ledger.credits_since(balance, cutoff))
     if payable <= 0:
         return None
-    payout_id = new_public_id("po_")
-    draft = Draft().move(accounts["balance"], accounts["transit"], payable, Entry.Kind.PAYOUT, payout_id)
-    posting = ledger.post(
-        platform=connection.platform,
-        livemode=connection.livemode,
-        kind=Posting.Kind.PAYOUT,
-        actor=None,
-        now=now,
-        description="Scheduled payout",
-        counterparty=connection.account.display_name,
-        draft=draft,
-        locked=locked,
-    )
-    payout = Payout.objects.create(
-        public_id=payout_id,
-        platform=connection.platform,
-        livemode=connection.livemode,
-        connection=connection,
-        amount=payable,
-        currency=currency,
-        destination=destination,
-        method=Payout.Method.STANDARD,
-        status=Payout.Status.PENDING,
-        automatic=True,
-        scheduled_for=on_date,
-        arrival_date=_standard_arrival(now),
-        posting=posting,
-        created_at=now,
-    )
-    _touch(connection, now)
-    record_audit(
-        actor=None,
-        platform=connection.platform,
-        action="payout.created",
-        obj=payout,
-        account_public_id=connection.public_id,
-        livemode=connection.livemode,
-        after={
-            "amount": payable,
-            "currency": currency,
-            "destination": destination.public_id,
-            "automatic": True,
-        },
-    )
-    return payout
+    payout = Payout(public_id=new_public_id("po_"), platform=connection.platform, livemode=connection.livemode,
+                    connection=connection, amount=payable, currency=currency, destination=destination,
+                    method=Payout.Method.STANDARD, status=Payout.Status.PENDING, automatic=True,
+                    scheduled_for=on_date, arrival_date=_standard_arrival(now), posting_id=Ref(Posting),
+                    created_at=now)
+    transit = ledger.system_account(connection.platform, connection.livemode, Kind.PAYOUTS_IN_TRANSIT, currency)
+    try:
+        return engine.execute(Operation(
+            platform_id=connection.platform_id, livemode=connection.livemode, now=now, result=payout,
+            touch=connection, rows=[payout],
+            posting={"kind": Posting.Kind.PAYOUT, "actor": None, "description": "Scheduled payout",
+                     "counterparty": connection.account.display_name},
+            draft=Draft().move(balance, transit, payable, Entry.Kind.PAYOUT, payout.public_id),
+            audits=[_audit(None, "payout.created", payout, platform=connection.platform,
+                           account=connection.public_id, livemode=connection.livemode,
+                           after={"amount": payable, "currency": currency, "destination": destination.public_id,
+                                  "automatic": True})],
+            guards=[Guard(balance, lambda available: rules.payout_short("", available, payable, currency))],
+            # A second run for the same day lost the race to the first: nothing more to pay.
+            conflicts={"payout_one_automatic_per_day": lambda: None},
+            after_commit=_after_activity(connection),
+        ))
+    except MoneyError:
+        return None
 
 
 def run_scheduled_payouts(*, now: datetime | None = None) -> int:
@@ -1030,6 +630,33 @@ def revoke_debit_consent(
     return revoked
 
 
+def _check_debit(actor: Membership, connection: Connection, amount: Any) -> tuple[int, str, AccountDebitConsent]:
+    rules.ensure_can(actor, permissions.PULL_FUNDS)
+    _check_tenant(actor, connection)
+    currency = connection.account.default_currency
+    _check_currency(currency)
+    amount = _check_amount(amount, currency)
+    consent = rules.current_consent(connection)
+    if (refusal := rules.debit_refusal(connection, actor.platform, consent)) is not None:
+        raise refusal
+    return amount, currency, consent
+
+
+def preview_account_debit(*, actor: Membership, connection: Connection, amount: Any) -> dict:
+    """The review step of Pull funds: every check of `create_account_debit`, with the balances read
+    unlocked. Returns the amounts the dialog shows; raises the refusal the debit would meet."""
+    amount, currency, _ = _check_debit(actor, connection, amount)
+    fee = rules.debit_fee(amount, currency)
+    available = ledger.connection_account(connection, currency).balance
+    platform_available = ledger.platform_account(actor.platform, connection.livemode, currency).balance
+    if available < amount:
+        raise rules.pull_short(connection.account.display_name, available, currency)
+    if platform_available + amount - fee < 0:
+        raise rules.fee_short(fee, currency)
+    return {"amount": amount, "fee": fee, "net": amount - fee, "account_after": available - amount,
+            "platform_after": platform_available + amount - fee}
+
+
 def create_account_debit(
     *,
     actor: Membership,
@@ -1047,120 +674,109 @@ def create_account_debit(
     Raises InsufficientFunds, AccountNotEligible, ConsentMissing, FeatureDisabled,
     IdempotencyConflict, OperationNotPermitted.
     """
-    rules.ensure_can(actor, permissions.PULL_FUNDS)
-    _check_tenant(actor, connection)
-    currency = connection.account.default_currency
-    _check_currency(currency)
-    amount = _check_amount(amount, currency)
-    if (
-        refusal := rules.debit_refusal(connection, actor.platform, rules.current_consent(connection))
-    ) is not None:
-        raise refusal
+    amount, currency, consent = _check_debit(actor, connection, amount)
     fee = rules.debit_fee(amount, currency)
     platform = actor.platform
-    accounts = {
-        "account": ledger.connection_account(connection, currency),
-        "platform": ledger.platform_account(platform, connection.livemode, currency),
-        "fees": ledger.system_account(platform, connection.livemode, Kind.FEE_REVENUE, currency),
-    }
-    return _create_account_debit(
-        actor=actor,
-        platform=platform,
-        connection=connection,
-        amount=amount,
-        fee=fee,
-        currency=currency,
-        idempotency_key=idempotency_key,
-        description=description.strip(),
-        accounts=accounts,
-        request_meta=request_meta,
-        now=now or timezone.now(),
-    )
-
-
-@transaction.atomic(durable=True)
-def _create_account_debit(
-    *,
-    actor,
-    platform,
-    connection,
-    amount,
-    fee,
-    currency,
-    idempotency_key,
-    description,
-    accounts,
-    request_meta,
-    now,
-) -> AccountDebit:
-    params = {
-        "connection": connection.public_id,
-        "livemode": connection.livemode,
-        "amount": amount,
-        "currency": currency,
-        "description": description,
-    }
-    claimed = idempotency.claim(
-        platform=platform, key=idempotency_key, operation="account_debit.create", params=params
-    )
-    if claimed.is_replay:
-        return claimed.result
-    _touch(connection, now)
-    locked = ledger.lock_in_order(*accounts.values())
-    # Read under the locks: a consent revoked a moment ago must stop this debit.
-    consent = rules.current_consent(connection)
-    if (refusal := rules.debit_refusal(connection, platform, consent)) is not None:
-        raise refusal
-    name = connection.account.display_name
-    available = locked[accounts["account"].pk].balance
-    if available < amount:
-        raise InsufficientFunds(
-            f"{rules.possessive(name)} available balance is {fmt(max(available, 0), currency)}; you can pull at most that much."
-        )
-    platform_balance = locked[accounts["platform"].pk].balance
-    if platform_balance + amount - fee < 0:
-        raise InsufficientFunds(
-            f"The fee of {fmt(fee, currency)} is more than the platform's balance plus the pulled amount."
-        )
-    debit_id = new_public_id("py_")
-    draft = Draft().move(
-        accounts["account"], accounts["platform"], amount, Entry.Kind.ACCOUNT_DEBIT, debit_id
-    )
+    livemode = connection.livemode
+    description = description.strip()
+    now = now or timezone.now()
+    account = ledger.connection_account(connection, currency)
+    platform_account = ledger.platform_account(platform, livemode, currency)
+    debit = AccountDebit(public_id=new_public_id("py_"), platform=platform, livemode=livemode, connection=connection,
+                         amount=amount, fee=fee, currency=currency, description=description, consent=consent,
+                         posting_id=Ref(Posting), created_by=actor, created_at=now)
+    draft = Draft().move(account, platform_account, amount, Entry.Kind.ACCOUNT_DEBIT, debit.public_id)
     if fee:
-        draft.move(accounts["platform"], accounts["fees"], fee, Entry.Kind.STRIPE_FEE, debit_id)
-    posting = ledger.post(
-        platform=platform,
-        livemode=connection.livemode,
-        kind=Posting.Kind.ACCOUNT_DEBIT,
-        actor=actor,
-        now=now,
-        description=description,
-        counterparty=name,
+        fees = ledger.system_account(platform, livemode, Kind.FEE_REVENUE, currency)
+        draft.move(platform_account, fees, fee, Entry.Kind.STRIPE_FEE, debit.public_id)
+
+    def consent_stands(row):  # a consent revoked a moment ago must stop this debit
+        if row is None or row["revoked_at"] is not None:
+            raise rules.debit_refusal(connection, platform, None)
+
+    name = connection.account.display_name
+    return engine.execute(Operation(
+        platform_id=platform.pk, livemode=livemode, now=now, result=debit, touch=connection, rows=[debit],
+        idempotency=Idempotency(idempotency_key, "account_debit.create", {
+            "connection": connection.public_id, "livemode": livemode, "amount": amount, "currency": currency,
+            "description": description,
+        }),
+        precondition=Precondition(AccountDebitConsent, consent.pk, ("revoked_at",), consent_stands),
+        posting={"kind": Posting.Kind.ACCOUNT_DEBIT, "actor": actor, "description": description, "counterparty": name},
         draft=draft,
-        locked=locked,
-    )
-    debit = AccountDebit.objects.create(
-        public_id=debit_id,
-        platform=platform,
-        livemode=connection.livemode,
-        connection=connection,
-        amount=amount,
-        fee=fee,
-        currency=currency,
-        description=description,
-        consent=consent,
-        posting=posting,
-        created_by=actor,
-        created_at=now,
-    )
-    idempotency.complete(claimed, debit, "account_debit")
-    record_audit(
-        actor=actor,
-        action="account_debit.created",
-        obj=debit,
-        account_public_id=connection.public_id,
-        livemode=connection.livemode,
-        after={"amount": amount, "fee": fee, "currency": currency, "consent": consent.public_id},
-        request_meta=request_meta,
-    )
-    return debit
+        audits=[_audit(actor, "account_debit.created", debit, account=connection.public_id, livemode=livemode,
+                       after={"amount": amount, "fee": fee, "currency": currency, "consent": consent.public_id},
+                       request_meta=request_meta)],
+        guards=[Guard(account, lambda available: rules.pull_short(name, available, currency)),
+                Guard(platform_account, lambda available: rules.fee_short(fee, currency))],
+        after_commit=_after_activity(connection),
+    ))
+
+
+# Transfer reversals --------------------------------------------------------------------------
+
+
+def reverse_transfer(
+    *,
+    actor: Membership,
+    transfer: Transfer,
+    amount: int | None = None,
+    reason: str = TransferReversal.Reason.OTHER,
+    description: str = "",
+    idempotency_key: str,
+    request_meta: dict | None = None,
+    now: datetime | None = None,
+) -> TransferReversal:
+    """Take back part or all (`amount` None) of a transfer: the connected account's available
+    balance -> the platform's. The reversals of a transfer never sum to more than it; refused
+    when the account's balance doesn't cover it. Raises InsufficientFunds, InvalidAmount,
+    IdempotencyConflict, OperationNotPermitted."""
+    rules.ensure_can(actor, permissions.REVERSE_TRANSFERS)
+    connection = transfer.connection
+    _check_tenant(actor, connection)
+    currency = transfer.currency
+    amount = transfer.reversible_amount if amount is None else _check_amount(amount, currency)
+    if amount <= 0 or amount > transfer.reversible_amount:
+        raise rules.reversal_too_large(transfer.reversible_amount, currency)
+    if reason not in TransferReversal.Reason.values:
+        raise InvalidAmount("Choose a reason for the reversal.", field="reason")
+    platform = actor.platform
+    livemode = transfer.livemode
+    description = description.strip()
+    now = now or timezone.now()
+    account = ledger.connection_account(connection, currency)
+    platform_account = ledger.platform_account(platform, livemode, currency)
+    reversal = TransferReversal(public_id=new_public_id("trr_"), platform=platform, livemode=livemode,
+                                transfer=transfer, connection=connection, amount=amount, currency=currency,
+                                reason=reason, description=description, posting_id=Ref(Posting), created_by=actor,
+                                created_at=now)
+
+    def within_transfer(row):  # checked on the locked transfer: two reversals at once can't exceed it
+        reversible = row["amount"] - row["amount_reversed"]
+        if amount > reversible:
+            raise rules.reversal_too_large(reversible, currency)
+
+    name = connection.account.display_name
+    reversed_after = transfer.amount_reversed + amount
+    result = engine.execute(Operation(
+        platform_id=platform.pk, livemode=livemode, now=now, result=reversal, touch=connection, rows=[reversal],
+        idempotency=Idempotency(idempotency_key, "transfer_reversal.create", {
+            "transfer": transfer.public_id, "amount": amount, "reason": reason, "description": description,
+        }),
+        precondition=Precondition(Transfer, transfer.pk, ("amount", "amount_reversed"), within_transfer),
+        posting={"kind": Posting.Kind.TRANSFER_REVERSAL, "actor": actor, "description": description,
+                 "counterparty": name},
+        draft=Draft().move(account, platform_account, amount, Entry.Kind.TRANSFER_REVERSAL, reversal.public_id),
+        updates=[Update(Transfer, transfer.pk, add={"amount_reversed": amount})],
+        audits=[_audit(actor, "transfer.reversed", reversal, account=connection.public_id, livemode=livemode,
+                       request_meta=request_meta,
+                       after={"transfer": transfer.public_id, "amount": amount, "currency": currency,
+                              "reason": reason, "amount_reversed": reversed_after})],
+        guards=[Guard(account, lambda available: rules.reversal_short(name, available, amount, currency))],
+        after_commit=_after_activity(connection),
+    ))
+    if result is reversal:
+        transfer.amount_reversed = reversed_after
+    return result
+
+

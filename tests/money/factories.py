@@ -1,7 +1,10 @@
 """Money test helpers. No factory creates ledger state: every balance in a test comes from the
 real services (a top-up, a transfer), as style.md §10 asks."""
 
+from contextlib import contextmanager
+
 import factory
+from django.db import connection, transaction
 from factory.django import DjangoModelFactory
 
 from accounts.models import ExternalAccount
@@ -88,3 +91,17 @@ class CardFactory(DjangoModelFactory):
     supports_instant = True
     default_for_currency = False
     status = ExternalAccount.Status.NEW
+
+
+@contextmanager
+def behind_the_ledgers_back():
+    """Let a test damage the books on purpose (to prove check_ledger finds it): on PostgreSQL the
+    ledger's triggers refuse any such change, so they are switched off for this transaction."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL session_replication_role = replica")
+        yield
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL session_replication_role = origin")

@@ -1,0 +1,479 @@
+"""The one executor of money operations.
+
+Each operation in money.services *declares* what it writes, as an `Operation`: its idempotency
+key, the row it locks and checks first (if any), the activity it records on a connected account,
+its posting and entries, its own rows (a top-up, transfer, payout, debit, reversal), the updates
+of rows it finishes, its audit events, and the balances it must not overdraw (its guards).
+`execute` writes any declared operation, in this order:
+
+1. the idempotency key — a plain INSERT: a key already used fails on the unique constraint, and
+   the first request's result is returned instead (or other parameters are refused);
+2. the account's activity, which also locks the connection's row;
+3. the posting, the operation's own rows, updates and audit events;
+4. the entries, last: inserting them applies them to the balances (a trigger, migration money
+   0006), one UPDATE per ledger account in primary-key order, which locks the rows; a balance
+   that would go negative is refused by its CHECK constraint — that refusal is the guard, and
+   the engine turns it into the operation's sentence (`Guard`).
+
+On PostgreSQL all of it goes in one pipeline (psycopg 3) with the BEGIN and the COMMIT, so the
+balance rows are held from their UPDATE to the end of the COMMIT with no round trip to the client
+in between; an operation that locks a row first (`Precondition`) takes one round trip for that,
+before any balance is touched. Inside an atomic block (a test's; any other is refused, as
+`durable=True` refuses it) the block's savepoint frames it instead. On SQLite the same statements
+run one after another.
+
+Refusals raise a MoneyError; nothing of a refused operation stays, and its key stays free.
+"""
+
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import psycopg
+from django.db import IntegrityError, models, transaction
+
+from accounts.models import Connection
+from platform_console.audit import audit_fields
+from platform_console.models import AuditEvent
+
+from . import idempotency
+from .errors import MoneyError
+from .ledger import Draft, LedgerError, check_balanced
+from .models import Entry, LedgerAccount, Posting
+
+logger = logging.getLogger(__name__)
+
+# Activity is kept to the minute: an operation within a minute of the recorded activity leaves the
+# row alone (an UPDATE of last_activity_at writes every one of the table's indexes).
+ACTIVITY_RESOLUTION = timedelta(minutes=1)
+GUARD_CONSTRAINTS = frozenset({"ledger_platform_balance_not_negative", "ledger_connection_balance_not_negative"})
+IDEMPOTENCY_CONSTRAINT = "idempotency_key_unique"
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A column value that is the id of the row of `model` this operation inserts earlier (its
+    posting, its transfer): `Transfer(posting_id=Ref(Posting), ...)`."""
+
+    model: type[models.Model]
+
+
+SKIP = object()  # returned by a Precondition's check: the operation has nothing to do
+
+
+class _KeyUsed(Exception):
+    """A precondition refused, but the key was used: the first request's result answers."""
+
+
+@dataclass
+class Precondition:
+    """A row locked (FOR UPDATE) and checked before anything is written: a top-up to settle, a
+    transfer to reverse, a consent to debit under. `check(values)` gets the row's `columns` (None
+    when the row is gone) and raises a MoneyError to refuse, or returns SKIP."""
+
+    model: type[models.Model]
+    pk: int
+    columns: tuple[str, ...]
+    check: Callable[[dict | None], Any]
+
+
+@dataclass
+class Guard:
+    """A balance the operation must not overdraw (the CHECK constraints refuse it whatever the
+    operation); `refusal(balance)` is the sentence for the operator."""
+
+    account: LedgerAccount
+    refusal: Callable[[int], MoneyError]
+
+
+@dataclass
+class Update:
+    """UPDATE one row: `values` set (a value or a Ref), `add` added to the column."""
+
+    model: type[models.Model]
+    pk: int
+    values: dict[str, Any] = field(default_factory=dict)
+    add: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Idempotency:
+    key: str
+    operation: str  # e.g. "transfer.create"
+    params: dict[str, Any]
+
+
+@dataclass
+class Operation:
+    platform_id: int
+    livemode: bool
+    now: datetime
+    result: models.Model | None  # what `execute` returns: the operation's own row
+    idempotency: Idempotency | None = None
+    precondition: Precondition | None = None
+    touch: Connection | None = None  # record activity on (and lock) this connection
+    posting: dict[str, Any] | None = None  # Posting fields: kind, description, counterparty, actor
+    draft: Draft | None = None
+    rows: list[models.Model] = field(default_factory=list)  # inserted in order, after the posting
+    updates: list[Update] = field(default_factory=list)
+    audits: list[dict[str, Any]] = field(default_factory=list)  # arguments of audit_fields
+    guards: list[Guard] = field(default_factory=list)
+    # Other constraints a concurrent request can trip: name -> what `execute` returns instead
+    # (a callable, called; it may raise).
+    conflicts: dict[str, Callable[[], Any]] = field(default_factory=dict)
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+
+# A seam for the benchmark: called with (seconds from the balance rows' lock to the end of the
+# COMMIT) after each committed operation on PostgreSQL, when set.
+lock_window_observer: Callable[[float], None] | None = None
+
+
+def execute(operation: Operation) -> Any:
+    """Write the operation; returns its `result` (with its id), the first request's result on a
+    replayed key, or what a precondition or conflict decided. Raises MoneyError on a refusal."""
+    if operation.draft is not None:
+        check_balanced(operation.draft, platform_id=operation.platform_id, livemode=operation.livemode)
+    if operation.idempotency is not None:
+        operation.idempotency.key = idempotency.checked_key(operation.idempotency.key)
+    for attempt in range(2):
+        try:
+            return _run(operation)
+        except (IntegrityError, _KeyUsed) as error:
+            name = IDEMPOTENCY_CONSTRAINT if isinstance(error, _KeyUsed) else _constraint(error)
+            if name == IDEMPOTENCY_CONSTRAINT and operation.idempotency is not None:
+                replay = idempotency.replay(operation.platform_id, operation.idempotency, now=operation.now)
+                if replay is idempotency.EXPIRED and attempt == 0:
+                    continue  # the key's day is over: it was deleted, use it again
+                return replay
+            if name in GUARD_CONSTRAINTS and operation.guards:
+                raise _refusal(operation) from None
+            if name in operation.conflicts:
+                return operation.conflicts[name]()
+            raise
+    raise LedgerError("an expired idempotency key could not be reused")
+
+
+# --- running ---------------------------------------------------------------------------------
+
+
+def _run(operation: Operation) -> Any:
+    wrapper = transaction.get_connection()
+    wrapper.ensure_connection()
+    postgresql = wrapper.vendor == "postgresql"
+    if postgresql and not wrapper.in_atomic_block:
+        return _run_pipelined_transaction(wrapper, operation)
+    with transaction.atomic(durable=True):
+        if operation.precondition is not None and _precondition(wrapper, operation) is SKIP:
+            return None
+        statements = _statements(operation, postgresql=postgresql)
+        if postgresql:
+            results = _pipeline(wrapper, statements, framed=False)
+        else:
+            results = _one_by_one(wrapper, statements)
+        _finish(operation, results)
+        for callback in operation.after_commit:
+            transaction.on_commit(callback, robust=True)
+    return operation.result
+
+
+def _run_pipelined_transaction(wrapper, operation: Operation) -> Any:
+    """PostgreSQL in autocommit mode (a request, a task): BEGIN … COMMIT sent by the engine."""
+    raw = wrapper.connection
+    with wrapper.wrap_database_errors:
+        try:
+            if operation.precondition is not None:
+                raw.execute("BEGIN")
+                if _precondition(wrapper, operation) is SKIP:
+                    raw.execute("ROLLBACK")
+                    return None
+                results = _pipeline(wrapper, _statements(operation, postgresql=True), framed="commit")
+            else:
+                results = _pipeline(wrapper, _statements(operation, postgresql=True), framed="begin")
+        except BaseException:
+            if raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                raw.execute("ROLLBACK")
+            raise
+    _finish(operation, results)
+    for callback in operation.after_commit:
+        try:
+            callback()
+        except Exception:  # as on_commit(robust=True): the money has moved; log and go on
+            logger.exception("after-commit work of a money operation failed")
+    return operation.result
+
+
+def _precondition(wrapper, operation: Operation) -> Any:
+    """Lock and check the operation's first row. A key already used wins over the check: a replay
+    of a reversal whose transfer is now fully reversed still returns the first reversal."""
+    pre = operation.precondition
+    meta = pre.model._meta
+    qn = wrapper.ops.quote_name
+    columns = [meta.get_field(name).column for name in pre.columns]
+    lock = " FOR UPDATE" if wrapper.vendor == "postgresql" else ""
+    with wrapper.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(qn(c) for c in columns)} FROM {qn(meta.db_table)} WHERE {qn(meta.pk.column)} = %s{lock}",
+            [pre.pk],
+        )
+        row = cursor.fetchone()
+    values = None if row is None else dict(zip(pre.columns, row, strict=True))
+    try:
+        return pre.check(values)
+    except MoneyError:
+        if operation.idempotency is not None and idempotency.used(operation.platform_id, operation.idempotency.key):
+            raise _KeyUsed from None  # the key's first request answers
+        raise
+
+
+def _finish(operation: Operation, results: dict[type[models.Model], int]) -> None:
+    """The ids the database gave the operation's rows (by model: one row of each), onto the
+    instances, and into the columns that held a Ref."""
+    for row in operation.rows:
+        row.pk = results[type(row)]
+        for f in row._meta.concrete_fields:
+            value = getattr(row, f.attname)
+            if isinstance(value, Ref):
+                setattr(row, f.attname, results[value.model])
+        row._state.adding = False
+        row._state.db = transaction.get_connection().alias
+
+
+# --- statements ------------------------------------------------------------------------------
+
+
+@dataclass
+class Statement:
+    table: str
+    kind: str  # "insert", "update", "touch", "lock", "constraints"
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[Any]] = field(default_factory=list)  # values; a Ref where a row's id goes
+    pk: int | None = None
+    add: dict[str, int] = field(default_factory=dict)
+    returns: type[models.Model] | None = None  # its id goes into the results under this model
+    sql: str = ""  # kind "constraints": literal
+    params: list = field(default_factory=list)
+
+
+def _statements(operation: Operation, *, postgresql: bool) -> list[Statement]:
+    statements: list[Statement] = []
+    if postgresql:
+        statements += [Statement("", "constraints", sql=sql) for sql in _constraint_modes()]
+    if operation.idempotency is not None:
+        claimed = idempotency.row_for(operation.platform_id, operation.idempotency, operation.result, operation.now)
+        statements.append(_insert(claimed))
+    if operation.touch is not None:
+        connection = operation.touch
+        before = operation.now - ACTIVITY_RESOLUTION
+        statements.append(Statement(Connection._meta.db_table, "touch", pk=connection.pk, params=[operation.now, before]))
+        if postgresql:
+            statements.append(Statement(Connection._meta.db_table, "lock", pk=connection.pk))
+        if connection.last_activity_at is None or connection.last_activity_at < before:
+            connection.last_activity_at = operation.now
+    if operation.posting is not None:
+        posting = Posting(platform_id=operation.platform_id, livemode=operation.livemode, created_at=operation.now,
+                          **operation.posting)
+        posting.actor_label = posting.actor.user.email if posting.actor else "system"
+        posting.description, posting.counterparty = posting.description[:200], posting.counterparty[:200]
+        statements.append(_insert(posting, returns=Posting))
+    if len({type(row) for row in operation.rows}) != len(operation.rows):
+        raise LedgerError("an operation inserts at most one row of each model (a Ref names it by model)")
+    for row in operation.rows:
+        statements.append(_insert(row, returns=type(row)))
+    for update in operation.updates:
+        meta = update.model._meta
+        columns = [meta.get_field(name).column for name in update.values]
+        values = [_prep(meta.get_field(name), value) for name, value in update.values.items()]
+        statements.append(Statement(meta.db_table, "update", columns=columns, rows=[values], pk=update.pk,
+                                    add={meta.get_field(n).column: v for n, v in update.add.items()}))
+    for audit in operation.audits:
+        statements.append(_insert(AuditEvent(**audit_fields(**audit))))
+    if operation.draft is not None:
+        statements.append(_entries(operation))
+    return statements
+
+
+def _entries(operation: Operation) -> Statement:
+    """One INSERT of all the posting's entries, in ledger-account order and, per account, credits
+    first (applied per row on SQLite, a balance never dips below where it ends)."""
+    lines = sorted(operation.draft.lines, key=lambda line: (line.account.pk, -line.amount))
+    meta = Entry._meta
+    names = ["platform", "posting", "ledger_account", "kind", "amount", "currency", "source_id", "created_at"]
+    fields = [meta.get_field(name) for name in names]
+    rows = [
+        [_prep(f, v) for f, v in zip(fields, [operation.platform_id, Ref(Posting), line.account.pk, line.kind,
+                                               line.amount, line.account.currency, line.source_id, operation.now],
+                                      strict=True)]
+        for line in lines
+    ]
+    return Statement(meta.db_table, "insert", columns=[f.column for f in fields], rows=rows)
+
+
+def _insert(instance: models.Model, returns: Any = None) -> Statement:
+    meta = instance._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    values = []
+    for f in fields:
+        raw = getattr(instance, f.attname)
+        values.append(raw if isinstance(raw, Ref) else _prep(f, f.pre_save(instance, add=True)))
+    return Statement(meta.db_table, "insert", columns=[f.column for f in fields], rows=[values], returns=returns)
+
+
+def _prep(f: models.Field, value: Any) -> Any:
+    if isinstance(value, Ref) or value is None:
+        return value
+    return f.get_db_prep_save(value, transaction.get_connection())
+
+
+_sequences: dict[str, str] = {}
+
+
+def _sequence(table: str) -> str:
+    if table not in _sequences:
+        with transaction.get_connection().cursor() as cursor:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+            _sequences[table] = cursor.fetchone()[0]
+    return _sequences[table]
+
+
+def _render(statement: Statement, resolve: Callable[[Ref], tuple[str, list]]) -> tuple[str, list]:
+    qn = transaction.get_connection().ops.quote_name
+    table = qn(statement.table)
+    if statement.kind == "constraints":
+        return statement.sql, []
+    if statement.kind == "touch":
+        sql = f"UPDATE {table} SET last_activity_at = %s WHERE id = %s AND (last_activity_at IS NULL OR last_activity_at < %s)"
+        return sql, [statement.params[0], statement.pk, statement.params[1]]
+    if statement.kind == "lock":
+        return f"SELECT id FROM {table} WHERE id = %s FOR NO KEY UPDATE", [statement.pk]
+    params: list = []
+
+    def value(v: Any) -> str:
+        if isinstance(v, Ref):
+            sql, more = resolve(v)
+            params.extend(more)
+            return sql
+        params.append(v)
+        return "%s"
+
+    if statement.kind == "insert":
+        groups = ", ".join("(" + ", ".join(value(v) for v in row) + ")" for row in statement.rows)
+        returning = " RETURNING id" if statement.returns is not None else ""
+        return f"INSERT INTO {table} ({', '.join(qn(c) for c in statement.columns)}) VALUES {groups}{returning}", params
+    sets = [f"{qn(c)} = {value(v)}" for c, v in zip(statement.columns, statement.rows[0], strict=True)]
+    sets += [f"{qn(c)} = {qn(c)} + {value(v)}" for c, v in statement.add.items()]
+    params.append(statement.pk)
+    return f"UPDATE {table} SET {', '.join(sets)} WHERE id = %s", params
+
+
+def _pipeline(wrapper, statements: list[Statement], *, framed: str | bool) -> dict[type[models.Model], int]:
+    """Send the statements in one pipeline; framed "begin" adds BEGIN and COMMIT, "commit" only the
+    COMMIT (the transaction is open), False neither. Returns the inserted ids by `returns`."""
+    raw = wrapper.connection
+
+    def resolve(ref: Ref) -> tuple[str, list]:
+        return f"currval('{_sequence(ref.model._meta.db_table)}')", []
+
+    rendered = [(s, *_render(s, resolve)) for s in statements]
+    observe = lock_window_observer if framed else None
+    returning: list[tuple[Any, psycopg.Cursor]] = []
+    timed: list[psycopg.Cursor] = []
+    with wrapper.wrap_database_errors, raw.pipeline():
+        if framed == "begin":
+            raw.execute("BEGIN")
+        for statement, sql, params in rendered:
+            cursor = raw.cursor()
+            cursor.execute(sql, params, prepare=True)
+            if statement.returns is not None:
+                returning.append((statement.returns, cursor))
+            if observe is not None and statement.table == Entry._meta.db_table:
+                timed.append(raw.execute("SELECT clock_timestamp()"))
+        if framed:
+            raw.execute("COMMIT")
+            if observe is not None:
+                timed.append(raw.execute("SELECT clock_timestamp()"))
+    if observe is not None and len(timed) == 2:
+        locked, committed = (cursor.fetchone()[0] for cursor in timed)
+        observe((committed - locked).total_seconds())
+    return {key: cursor.fetchone()[0] for key, cursor in returning}
+
+
+def _one_by_one(wrapper, statements: list[Statement]) -> dict[type[models.Model], int]:
+    results: dict[type[models.Model], int] = {}
+
+    def resolve(ref: Ref) -> tuple[str, list]:
+        return "%s", [results[ref.model]]
+
+    with wrapper.cursor() as cursor:
+        for statement in statements:
+            if statement.kind in ("constraints", "lock"):
+                continue
+            sql, params = _render(statement, resolve)
+            cursor.execute(sql, params)
+            if statement.returns is not None:
+                results[statement.returns] = cursor.fetchone()[0]
+    return results
+
+
+_ledger_fk: dict[str, list[str]] = {}
+
+
+def _constraint_modes() -> list[str]:
+    """Constraints checked at each statement, not at the COMMIT that runs under the balance locks:
+    the foreign keys, and the posting-balanced check (money 0006), which then runs when the entries
+    are inserted, before the balances they lock. All but the entries' ledger account foreign key:
+    its check takes a key-share lock on the ledger row; taken before the row is ours, while another
+    posting holds it, it turns that lock into a MultiXact, which every later reader of the hot
+    platform balance must resolve. At the COMMIT the row is ours and the check locks nothing new."""
+    wrapper = transaction.get_connection()
+    if wrapper.alias not in _ledger_fk:
+        with wrapper.cursor() as cursor:
+            cursor.execute(
+                "SELECT conname FROM pg_constraint WHERE contype = 'f' AND conrelid = %s::regclass "
+                "AND confrelid = %s::regclass",
+                [Entry._meta.db_table, LedgerAccount._meta.db_table],
+            )
+            (name,) = cursor.fetchone()
+        _ledger_fk[wrapper.alias] = ["SET CONSTRAINTS ALL IMMEDIATE", f"SET CONSTRAINTS {wrapper.ops.quote_name(name)} DEFERRED"]
+    return _ledger_fk[wrapper.alias]
+
+
+# --- refusals --------------------------------------------------------------------------------
+
+
+def _constraint(error: IntegrityError) -> str:
+    """The name of the constraint an IntegrityError broke, on either database."""
+    cause = error.__cause__
+    diag = getattr(cause, "diag", None)
+    if diag is not None and diag.constraint_name:
+        return diag.constraint_name
+    message = str(cause or error)
+    if found := re.search(r"CHECK constraint failed: (\w+)", message):
+        return found.group(1)
+    if found := re.search(r"UNIQUE constraint failed: index '(\w+)'", message):
+        return found.group(1)
+    if "UNIQUE constraint failed: money_idempotencykey." in message:
+        return IDEMPOTENCY_CONSTRAINT
+    return ""
+
+
+def _refusal(operation: Operation) -> MoneyError:
+    """The guard the posting overdrew, read again now that it rolled back."""
+    deltas: dict[int, int] = defaultdict(int)
+    for line in operation.draft.lines:
+        deltas[line.account.pk] += line.amount
+    balances = dict(
+        LedgerAccount.objects.filter(pk__in=[g.account.pk for g in operation.guards]).values_list("pk", "balance")
+    )
+    for guard in operation.guards:
+        balance = balances.get(guard.account.pk, 0)
+        if balance + deltas[guard.account.pk] < 0:
+            return guard.refusal(balance)
+    guard = operation.guards[0]  # moved since: say what it was short of then
+    return guard.refusal(balances.get(guard.account.pk, 0))
+
+
