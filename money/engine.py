@@ -158,6 +158,13 @@ def execute(operation: Operation) -> Any:
     raise LedgerError("an expired idempotency key could not be reused")
 
 
+def first_result(platform_id: int, key: str, operation: str) -> Any:
+    """For a request refused by a check that the first request with this key changed the answer of
+    (a reversal of what is now reversed in full, a debit under a consent since revoked): that first
+    result, or None. A repeated request answers as the first did."""
+    return idempotency.first_result(platform_id, key, operation)
+
+
 # --- running ---------------------------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from . import currency as currencies
 from . import magic
 from .idempotency import MAX_KEY_LENGTH
+from .models import TransferReversal
 
 CURRENCY_CHOICES = [(code, code.upper()) for code in currencies.SUPPORTED]
 
@@ -100,6 +101,12 @@ class PullFundsForm(MoneyForm):
 
     def currency_value(self) -> str:
         return self.currency
+
+
+class ReverseTransferForm(PullFundsForm):
+    reason = forms.ChoiceField(label="Reason", choices=[("", "Choose a reason…"), *TransferReversal.Reason.choices])
+
+    field_order = ["amount", "reason", "description", "idempotency_key"]
 
 
 class DebitConsentForm(forms.Form):

@@ -101,6 +101,11 @@ def replay(platform_id: int, request: Any, *, now: datetime) -> Model | object:
     return RESULT_MODELS[row.result_type].objects.get(public_id=row.result_id)
 
 
+def first_result(platform_id: int, key: str, operation: str) -> Model | None:
+    row = IdempotencyKey.objects.filter(platform_id=platform_id, key=(key or "").strip(), operation=operation).first()
+    return None if row is None else RESULT_MODELS[row.result_type].objects.filter(public_id=row.result_id).first()
+
+
 def prune(*, now: datetime | None = None, batch_size: int = 10_000) -> int:
     """Delete the keys older than LIFETIME, a batch at a time (a beat task). Returns how many."""
     cutoff = (now or timezone.now()) - LIFETIME

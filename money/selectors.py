@@ -13,7 +13,7 @@ from platform_console.models import Platform
 
 from . import currency as currencies
 from .ledger import Bucket, Kind
-from .models import AccountDebit, Entry, LedgerAccount, Payout, TopUp, Transfer
+from .models import AccountDebit, Entry, LedgerAccount, Payout, TopUp, Transfer, TransferReversal
 
 PUBLIC_ID_RE = re.compile(r"(tr|po|acct|py|tu|txn)_[A-Za-z0-9]{1,40}")
 
@@ -112,6 +112,10 @@ def get_transfer(*, platform: Platform, livemode: bool, transfer_id: str) -> Tra
         .select_related("connection__account", "payout__destination", "posting", "created_by__user")
         .first()
     )
+
+
+def transfer_reversals(transfer: Transfer) -> list[TransferReversal]:
+    return list(transfer.reversals.select_related("created_by__user").order_by("-created_at", "-pk"))
 
 
 def topups(*, platform: Platform, livemode: bool) -> QuerySet[TopUp]:

@@ -674,7 +674,14 @@ def create_account_debit(
     Raises InsufficientFunds, AccountNotEligible, ConsentMissing, FeatureDisabled,
     IdempotencyConflict, OperationNotPermitted.
     """
-    amount, currency, consent = _check_debit(actor, connection, amount)
+    try:
+        amount, currency, consent = _check_debit(actor, connection, amount)
+    except MoneyError:
+        if actor.can(permissions.PULL_FUNDS) and (
+            first := engine.first_result(actor.platform_id, idempotency_key, "account_debit.create")
+        ):
+            return first
+        raise
     fee = rules.debit_fee(amount, currency)
     platform = actor.platform
     livemode = connection.livemode
@@ -716,6 +723,32 @@ def create_account_debit(
 # Transfer reversals --------------------------------------------------------------------------
 
 
+def _check_reversal(actor: Membership, transfer: Transfer, amount: Any, reason: str) -> int:
+    rules.ensure_can(actor, permissions.REVERSE_TRANSFERS)
+    _check_tenant(actor, transfer.connection)
+    if transfer.livemode != transfer.connection.livemode or transfer.platform_id != actor.platform_id:
+        raise OperationNotPermitted("This transfer is not your platform's.")
+    amount = transfer.reversible_amount if amount is None else _check_amount(amount, transfer.currency)
+    if amount <= 0 or amount > transfer.reversible_amount:
+        raise rules.reversal_too_large(transfer.reversible_amount, transfer.currency)
+    if reason not in TransferReversal.Reason.values:
+        raise InvalidAmount("Choose a reason for the reversal.", field="reason")
+    return amount
+
+
+def preview_reversal(*, actor: Membership, transfer: Transfer, amount: Any, reason: str) -> dict:
+    """The review step of Reverse transfer: every check of `reverse_transfer`, with the account's
+    balance read unlocked. Returns the amounts the dialog shows; raises the refusal it would meet."""
+    amount = _check_reversal(actor, transfer, amount, reason)
+    currency = transfer.currency
+    available = ledger.connection_account(transfer.connection, currency).balance
+    if available < amount:
+        raise rules.reversal_short(transfer.connection.account.display_name, available, amount, currency)
+    platform_available = ledger.platform_account(actor.platform, transfer.livemode, currency).balance
+    return {"amount": amount, "account_after": available - amount, "platform_after": platform_available + amount,
+            "reversed_after": transfer.amount_reversed + amount}
+
+
 def reverse_transfer(
     *,
     actor: Membership,
@@ -731,15 +764,15 @@ def reverse_transfer(
     balance -> the platform's. The reversals of a transfer never sum to more than it; refused
     when the account's balance doesn't cover it. Raises InsufficientFunds, InvalidAmount,
     IdempotencyConflict, OperationNotPermitted."""
-    rules.ensure_can(actor, permissions.REVERSE_TRANSFERS)
-    connection = transfer.connection
-    _check_tenant(actor, connection)
-    currency = transfer.currency
-    amount = transfer.reversible_amount if amount is None else _check_amount(amount, currency)
-    if amount <= 0 or amount > transfer.reversible_amount:
-        raise rules.reversal_too_large(transfer.reversible_amount, currency)
-    if reason not in TransferReversal.Reason.values:
-        raise InvalidAmount("Choose a reason for the reversal.", field="reason")
+    try:
+        amount = _check_reversal(actor, transfer, amount, reason)
+    except MoneyError:
+        if actor.can(permissions.REVERSE_TRANSFERS) and (
+            first := engine.first_result(actor.platform_id, idempotency_key, "transfer_reversal.create")
+        ):
+            return first
+        raise
+    connection, currency = transfer.connection, transfer.currency
     platform = actor.platform
     livemode = transfer.livemode
     description = description.strip()

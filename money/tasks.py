@@ -5,7 +5,7 @@ import logging
 
 from celery import shared_task
 
-from . import ledger, services
+from . import idempotency, ledger, services
 
 logger = logging.getLogger(__name__)
 
@@ -45,3 +45,9 @@ def check_ledger() -> int:
     for problem in problems:
         logger.error("ledger check: %s", problem)
     return len(problems)
+
+
+@shared_task(acks_late=True)
+def prune_idempotency_keys() -> int:
+    """Periodic: delete idempotency keys older than a day (money.idempotency.LIFETIME)."""
+    return idempotency.prune()

@@ -13,6 +13,7 @@ urlpatterns = [
     path("balances/transfers/new/search/", views.destination_search, name="destination_search"),
     path("balances/transfers/new/destination/", views.destination_pick, name="destination_pick"),
     path("balances/transfers/<str:transfer_id>/", views.transfer_detail, name="transfer_detail"),
+    path("balances/transfers/<str:transfer_id>/reverse/", views.reverse_transfer, name="reverse_transfer"),
     # Account pages: under /accounts/<acct_…>/ next to the accounts app's own (its patterns do
     # not match these paths, so resolution falls through to here).
     path("accounts/<str:account_id>/balances/", views.account_balances, name="account_balances"),

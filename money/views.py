@@ -27,8 +27,8 @@ from platform_console.pagination import keyset_page
 
 from . import currency as currencies
 from . import idempotency, rules, selectors, services
-from .errors import InsufficientFunds, MoneyError, OperationNotPermitted
-from .forms import AddToBalanceForm, DebitConsentForm, PullFundsForm, SendFundsForm
+from .errors import MoneyError, OperationNotPermitted
+from .forms import AddToBalanceForm, DebitConsentForm, PullFundsForm, ReverseTransferForm, SendFundsForm
 from .panels import account_panel_context, action_states, payout_schedule_label
 from .templatetags.money_ui import destination_label
 
@@ -177,7 +177,82 @@ def transfer_detail(request: HttpRequest, transfer_id: str) -> HttpResponse:
     return render(
         request,
         "money/transfer_detail.html",
-        {"transfer": transfer, "payout": getattr(transfer, "payout", None)},
+        {
+            "transfer": transfer,
+            "payout": getattr(transfer, "payout", None),
+            "reversals": selectors.transfer_reversals(transfer),
+            "reverse_refusal": _reverse_refusal(request, transfer),
+        },
+    )
+
+
+def _reverse_refusal(request: HttpRequest, transfer) -> str:
+    """Why Reverse transfer is disabled for this operator and transfer, or ""."""
+    if refusal := _permission_state(request, permissions.REVERSE_TRANSFERS):
+        return refusal
+    if transfer.reversible_amount <= 0:
+        return rules.reversal_too_large(0, transfer.currency).message
+    return ""
+
+
+def _transfer_or_404(request: HttpRequest, transfer_id: str):
+    transfer = None
+    if matches_prefix(transfer_id, "tr_"):
+        transfer = selectors.get_transfer(platform=request.platform, livemode=request.livemode, transfer_id=transfer_id)
+    if transfer is None:
+        raise Http404("No such transfer")
+    return transfer
+
+
+@require_http_methods(["GET", "POST"])
+@operator_required(permissions.REVERSE_TRANSFERS)
+def reverse_transfer(request: HttpRequest, transfer_id: str) -> HttpResponse:
+    """The Reverse transfer dialog: full or partial, with a reason; reviewed, re-authenticated."""
+    transfer = _transfer_or_404(request, transfer_id)
+    currency = transfer.currency
+    initial = {
+        "idempotency_key": idempotency.new_key(),
+        "amount": currencies.input_value(transfer.reversible_amount, currency),
+    }
+    form = ReverseTransferForm(request.POST if request.method == "POST" else None, currency=currency, initial=initial)
+    context = {
+        "form": form,
+        "step": "form",
+        "transfer": transfer,
+        "currency": currency,
+        "blocker": _reverse_refusal(request, transfer),
+        "account_available": selectors.connection_available(transfer.connection, currency),
+    }
+    step = _reauthenticate(request, context, _step(request))
+    status = 200
+    if request.method == "POST" and step != "edit":
+        if context["blocker"]:
+            form.is_valid()
+            form.add_error(None, context["blocker"])
+        elif form.is_valid():
+            data = form.cleaned_data
+            arguments = {"actor": request.membership, "transfer": transfer, "amount": data["amount_minor"],
+                         "reason": data["reason"]}
+            try:
+                if step == "confirm":
+                    reversal = services.reverse_transfer(
+                        **arguments, description=data["description"], idempotency_key=data["idempotency_key"],
+                        request_meta=request_meta(request),
+                    )
+                    toast = f"Reversed {fmt(reversal.amount, currency)} of {transfer.public_id}."
+                    return _done(request, toast, reverse("money:transfer_detail", args=[transfer.public_id]))
+                context.update(step="review", reason_label=dict(form.fields["reason"].choices)[data["reason"]],
+                               **services.preview_reversal(**arguments))
+            except MoneyError as error:
+                _add_refusal(form, error)
+        status = 422 if form.errors or _reauth_errors(context) else 200
+    return _dialog(
+        request,
+        "money/_reverse_transfer_form.html",
+        context,
+        title="Reverse transfer",
+        testid="reverse-transfer-dialog",
+        status=status,
     )
 
 
@@ -324,9 +399,7 @@ def send_funds(request: HttpRequest) -> HttpResponse:
                     else:
                         return _done(request, _transfer_toast(transfer), reverse("money:transfers"))
                 elif not form.errors:
-                    _review_transfer(
-                        form, context, destination, amount, currency, send_to, platform, livemode
-                    )
+                    _review_transfer(request, form, context, destination, amount, currency, send_to)
         status = 422 if form.errors or _reauth_errors(context) else 200
     return _dialog(
         request,
@@ -338,25 +411,15 @@ def send_funds(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _review_transfer(form, context, destination, amount, currency, send_to, platform, livemode) -> None:
-    """The summary step: check what can be checked without locks, so that most refusals show
-    before the operator confirms (the service checks everything again under the locks)."""
-    refusal = rules.transfer_refusal(destination, currency)
-    if refusal is None and send_to is not None:
-        refusal = rules.liability_refusal(destination, "Sending to a bank account or debit card")
-        if refusal is None:
-            try:
-                services.plan_payout(destination, send_to, currency)
-            except MoneyError as error:
-                refusal = error
-    available = selectors.platform_available(platform=platform, livemode=livemode, currency=currency)
-    if refusal is None and available < amount:
-        refusal = InsufficientFunds(
-            f"The platform's available balance is {fmt(available, currency)}, which doesn't cover "
-            f"{fmt(amount, currency)}. Add to balance first."
+def _review_transfer(request, form, context, destination, amount, currency, send_to) -> None:
+    """The summary step: the service's own checks, with the balance read unlocked, so that most
+    refusals show before the operator confirms (the engine decides again at the write)."""
+    try:
+        available = services.preview_transfer(
+            actor=request.membership, connection=destination, amount=amount, currency=currency, send_to=send_to
         )
-    if refusal is not None:
-        _add_refusal(form, refusal)
+    except MoneyError as error:
+        _add_refusal(form, error)
         return
     context.update(
         step="review",
@@ -507,25 +570,16 @@ def pull_funds(request: HttpRequest, account_id: str) -> HttpResponse:
                 else:
                     toast = f"Pulled {fmt(debit.amount, currency)} from {connection.account.display_name}."
                     return _done(request, toast, reverse("money:account_balances", args=[account_id]))
-            elif amount > available:
-                form.add_error(
-                    "amount",
-                    f"{rules.possessive(connection.account.display_name)} available balance is "
-                    f"{fmt(max(available, 0), currency)}; you can pull at most that much.",
-                )
             else:
-                fee = rules.debit_fee(amount, currency)
-                platform_available = selectors.platform_available(
-                    platform=request.platform, livemode=request.livemode, currency=currency
-                )
-                context.update(
-                    step="review",
-                    amount=amount,
-                    fee=fee,
-                    net=amount - fee,
-                    account_after=available - amount,
-                    platform_after=platform_available + amount - fee,
-                )
+                try:
+                    context.update(
+                        step="review",
+                        **services.preview_account_debit(
+                            actor=request.membership, connection=connection, amount=amount
+                        ),
+                    )
+                except MoneyError as error:
+                    _add_refusal(form, error)
         status = 422 if form.errors or _reauth_errors(context) else 200
     return _dialog(
         request,

@@ -269,6 +269,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "money-process-payouts": {"task": "money.tasks.process_payouts", "schedule": 300.0},
     "money-scheduled-payouts": {"task": "money.tasks.run_scheduled_payouts", "schedule": 3600.0},
     "money-check-ledger": {"task": "money.tasks.check_ledger", "schedule": 86400.0},
+    "money-prune-idempotency-keys": {"task": "money.tasks.prune_idempotency_keys", "schedule": 3600.0},
 }
 
 # The console's own knobs.

@@ -59,6 +59,14 @@ def payout_badge(payout: Payout, testid: str = ""):
 
 
 @register.inclusion_tag("components/badge.html")
+def transfer_badge(transfer, testid: str = ""):
+    """Succeeded, or Stripe's "Reversed" / "Partially reversed"."""
+    status = transfer.reversal_status
+    return {"tone": "neutral" if status == "Reversed" else "warning" if status else "success",
+            "label": status or "Succeeded", "testid": testid}
+
+
+@register.inclusion_tag("components/badge.html")
 def topup_badge(topup: TopUp):
     return {"tone": TOPUP_TONES.get(topup.status, "neutral"), "label": topup.get_status_display()}
 

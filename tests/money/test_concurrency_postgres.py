@@ -2,15 +2,17 @@
 and duplicates of one request make one posting. Each thread uses its own database connection
 and closes it."""
 
+import random
 import threading
 from collections import Counter
 
 import pytest
 from django.db import connection as db_connection
+from django.db.models import Sum
 
 from money import ledger, services
-from money.errors import InsufficientFunds
-from money.models import AccountDebit, Posting, Transfer
+from money.errors import InsufficientFunds, InvalidAmount
+from money.models import AccountDebit, Entry, LedgerAccount, Posting, Transfer, TransferReversal
 from tests.factories import MembershipFactory, PlatformFactory
 
 from .factories import balance_of, fund_platform, platform_balance, receiving_connection
@@ -164,4 +166,135 @@ def test_the_scheduled_payout_runs_once_when_two_workers_race(setup):
 
     assert sum(isinstance(r, Payout) for r in results) == 1, results
     assert Payout.objects.count() == 1 and balance_of(target) == 0
+    assert ledger.check_ledger() == []
+
+
+def test_fifty_transfers_reversals_and_debits_at_once_keep_the_books(setup):
+    """One platform balance and one connected account, 50 operations at once whose total exceeds
+    the balances: transfers (platform -> account), reversals of transfers made before (account ->
+    platform) and account debits (account -> platform). What the guards refuse is refused, nothing
+    goes negative, and the balances are exactly what the successful operations imply."""
+    platform, admin, accounts = setup
+    target = accounts[0]
+    fund_platform(admin, 1_500_00)
+    earlier = [
+        services.create_transfer(
+            actor=admin, connection=target, amount=100_00, currency="usd", idempotency_key=f"fill{n}"
+        )
+        for n in range(10)
+    ]
+    services.record_debit_consent(
+        actor=admin, connection=target, granted_by="holder", granted_at=target.created_at, ip=None
+    )
+    platform_before, account_before = platform_balance(platform), balance_of(target)
+    assert (platform_before, account_before) == (500_00, 1_000_00)
+    postings_before = Posting.objects.count()
+
+    # 20 transfers of $60 ($1,200 from a platform balance of $500 plus what comes back), 10 full
+    # reversals of the earlier transfers and 5 partial ones racing them for five of those, and 15
+    # debits of $100: the account can't cover every pull whatever the order ($500 of reversals
+    # at least, plus $1,500 of debits, against $1,000 plus $1,200 of transfers).
+    plan = (
+        [("transfer", 60_00, None)] * 20
+        + [("reversal", None, earlier[n].pk) for n in range(10)]
+        + [("reversal", 50_00, earlier[n].pk) for n in range(5)]
+        + [("debit", 100_00, None)] * 15
+    )
+    assert len(plan) == 50
+    random.Random(50).shuffle(plan)
+    # Each reversal gets its own copy of its transfer, read before the threads start (a thread's
+    # request loads its own); the engine checks the sum on the locked row.
+    copies = {
+        i: Transfer.objects.select_related("connection__account").get(pk=pk)
+        for i, (kind, _amount, pk) in enumerate(plan)
+        if kind == "reversal"
+    }
+
+    def work(i):
+        kind, amount, _pk = plan[i]
+        if kind == "transfer":
+            return services.create_transfer(
+                actor=admin, connection=target, amount=amount, currency="usd", idempotency_key=f"t{i}"
+            )
+        if kind == "reversal":
+            return services.reverse_transfer(
+                actor=admin, transfer=copies[i], amount=amount, idempotency_key=f"r{i}"
+            )
+        return services.create_account_debit(actor=admin, connection=target, amount=amount, idempotency_key=f"d{i}")
+
+    results = run_at_once(len(plan), work)
+
+    done = [r for r in results if isinstance(r, (Transfer, TransferReversal, AccountDebit))]
+    refused = [(plan[i][0], r) for i, r in enumerate(results) if r not in done]
+    for kind, error in refused:
+        allowed = (InsufficientFunds, InvalidAmount) if kind == "reversal" else (InsufficientFunds,)
+        assert isinstance(error, allowed), (kind, error)
+    assert any(isinstance(error, InsufficientFunds) for _, error in refused)
+    # Each kind came back as what it was asked for.
+    assert all(
+        isinstance(r, {"transfer": Transfer, "reversal": TransferReversal, "debit": AccountDebit}[plan[i][0]])
+        for i, r in enumerate(results)
+        if r in done
+    )
+    sent = sum(r.amount for r in done if isinstance(r, Transfer))
+    taken_back = sum(r.amount for r in done if isinstance(r, TransferReversal))
+    pulled = sum(r.amount for r in done if isinstance(r, AccountDebit))
+    fees = sum(r.fee for r in done if isinstance(r, AccountDebit))
+
+    # One posting per successful operation, none for a refusal; each of them balanced.
+    assert Posting.objects.count() == postings_before + len(done)
+    assert len({r.posting_id for r in done}) == len(done)
+    assert Transfer.objects.count() == 10 + sum(isinstance(r, Transfer) for r in done)
+    assert TransferReversal.objects.count() == sum(isinstance(r, TransferReversal) for r in done)
+    assert AccountDebit.objects.count() == sum(isinstance(r, AccountDebit) for r in done)
+    unbalanced = Entry.objects.order_by().values("posting_id").annotate(total=Sum("amount")).exclude(total=0)
+    assert list(unbalanced) == []
+    assert not LedgerAccount.objects.filter(kind__in=["platform", "connection"], balance__lt=0).exists()
+    assert ledger.check_ledger() == []
+
+    # The balances are what the successful operations imply.
+    assert platform_balance(platform) == platform_before - sent + taken_back + pulled - fees
+    assert balance_of(target) == account_before + sent - taken_back - pulled
+    # No transfer was reversed past its amount; each records the sum of its reversals.
+    for transfer in Transfer.objects.filter(pk__in=[t.pk for t in earlier]):
+        reversals = [r.amount for r in done if isinstance(r, TransferReversal) and r.transfer_id == transfer.pk]
+        assert transfer.amount_reversed == sum(reversals) <= transfer.amount
+
+
+@pytest.mark.parametrize(
+    ("threads", "amount", "succeed"),
+    [
+        (2, None, 1),  # two reversals of all that is left: one wins
+        (8, 25_00, 2),  # eight of $25 for the $60 left: two fit
+    ],
+)
+def test_reversals_of_one_transfer_racing_never_reverse_more_than_it(setup, threads, amount, succeed):
+    _platform, admin, accounts = setup
+    fund_platform(admin, 1_000_00)
+    target = accounts[0]
+    transfer = services.create_transfer(
+        actor=admin, connection=target, amount=100_00, currency="usd", idempotency_key="t"
+    )
+    services.create_transfer(  # the account's balance covers every reversal: only the sum refuses
+        actor=admin, connection=target, amount=500_00, currency="usd", idempotency_key="more"
+    )
+    services.reverse_transfer(actor=admin, transfer=transfer, amount=40_00, idempotency_key="first")
+    account_before = balance_of(target)
+    # Each thread has its own copy, all saying $60 is left.
+    copies = [Transfer.objects.select_related("connection__account").get(pk=transfer.pk) for _ in range(threads)]
+
+    results = run_at_once(
+        threads,
+        lambda i: services.reverse_transfer(
+            actor=admin, transfer=copies[i], amount=amount, idempotency_key=f"r{i}"
+        ),
+    )
+
+    won = [r for r in results if isinstance(r, TransferReversal)]
+    assert len(won) == succeed, results
+    assert all(isinstance(r, InvalidAmount) for r in results if r not in won), results
+    transfer.refresh_from_db()
+    assert transfer.amount_reversed == 40_00 + sum(r.amount for r in won) <= transfer.amount
+    assert TransferReversal.objects.filter(transfer=transfer).count() == 1 + succeed
+    assert balance_of(target) == account_before - sum(r.amount for r in won)
     assert ledger.check_ledger() == []

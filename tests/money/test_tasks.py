@@ -53,6 +53,7 @@ def test_every_periodic_task_is_scheduled(settings):
         "money.tasks.process_payouts",
         "money.tasks.run_scheduled_payouts",
         "money.tasks.check_ledger",
+        "money.tasks.prune_idempotency_keys",
     } <= scheduled
     for name in scheduled & {n for n in scheduled if n.startswith("money.")}:
         assert getattr(tasks, name.rsplit(".", 1)[1]).name == name
