@@ -35,9 +35,14 @@ run: venv
 	@echo ""
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# With DATABASE_URL set (CI: PostgreSQL) the money tests run a second time on SQLite, the demo's
+# database: every money operation is proven on both (issue 15).
 test: venv
 	$(PY) -m ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
+	@if [ -n "$$DATABASE_URL" ] && [ -z "$(PYTEST_ARGS)" ]; then \
+	  echo "== the money tests again, on SQLite"; \
+	  env -u DATABASE_URL $(PY) -m pytest -q -m "not browser" tests/money; fi
 
 # The benchmark (issue 9; not part of `make test`): loads N connected accounts into a PostgreSQL
 # database of its own and measures the console there, beside Django's admin and pgbench.
