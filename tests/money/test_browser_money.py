@@ -109,3 +109,27 @@ def test_an_analyst_sees_the_money_buttons_disabled(live_server, page, log_in, d
     expect(page.get_by_test_id("pull-funds-button")).to_have_accessible_description(
         "Only Administrators can pull funds."
     )
+
+
+def test_admin_reverses_part_of_a_transfer(live_server, page, log_in, demo):
+    platform, admin, _ = demo
+    fund_platform(admin, 5_000_00)
+    account = receiving_connection(platform, account__name="Acme Bakery")
+    transfer = services.create_transfer(actor=admin, connection=account, amount=300_00, currency="usd",
+                                        idempotency_key="sent")
+    log_in(admin)
+    page.goto(f"{live_server.url}/balances/transfers/{transfer.public_id}/")
+    expect(page.get_by_test_id("transfer-status")).to_have_text("Succeeded")
+    page.get_by_role("link", name="Reverse transfer").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_label("Amount")).to_have_value("300.00")
+    dialog.get_by_label("Amount").fill("120")
+    dialog.get_by_label("Reason").select_option("duplicate")
+    dialog.get_by_role("button", name="Review").click()
+    expect(dialog.get_by_test_id("money-summary")).to_contain_text("Take $120.00 of")
+    dialog.get_by_role("button", name="Reverse $120.00").click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    expect(page.locator("#toast-region")).to_contain_text("Reversed $120.00")
+    expect(page.get_by_test_id("transfer-status")).to_have_text("Partially reversed")
+    expect(page.get_by_test_id("amount-reversed")).to_have_text("$120.00")
+    expect(page.get_by_test_id("reversals")).to_contain_text("Duplicate transfer")

@@ -90,30 +90,36 @@ def test_postings_and_entries_are_append_only_in_python(platform, admin):
 )
 def test_the_database_refuses_to_change_the_books_behind_the_ledgers_back(platform, admin, statement):
     fund_platform(admin, 10_00)
-    with pytest.raises(IntegrityError, match="append-only|changes only with entries"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(statement)
+    with (
+        pytest.raises(IntegrityError, match="append-only|changes only with entries"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(statement)
     assert ledger.check_ledger() == []
 
 
 @postgresql_only
 def test_the_database_refuses_a_commit_whose_posting_does_not_sum_to_zero(platform):
     source, target = accounts(platform)
-    with pytest.raises(IntegrityError, match="does not sum to zero"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO money_posting (public_id, platform_id, livemode, kind, description, counterparty, "
-                "actor_label, created_at) VALUES ('txn_raw', %s, true, 'topup', '', '', 'raw', now()) RETURNING id",
-                [platform.pk],
-            )
-            (posting_id,) = cursor.fetchone()
-            cursor.execute(
-                "INSERT INTO money_entry (platform_id, posting_id, ledger_account_id, kind, amount, currency, "
-                "source_id, created_at) VALUES (%s, %s, %s, 'topup', 700, 'usd', '', now()), "
-                "(%s, %s, %s, 'topup', -500, 'usd', '', now())",
-                [platform.pk, posting_id, target.pk, platform.pk, posting_id, source.pk],
-            )
-            cursor.execute("SET CONSTRAINTS money_posting_balanced IMMEDIATE")  # what COMMIT would check
+    with (
+        pytest.raises(IntegrityError, match="does not sum to zero"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "INSERT INTO money_posting (public_id, platform_id, livemode, kind, description, counterparty, "
+            "actor_label, created_at) VALUES ('txn_raw', %s, true, 'topup', '', '', 'raw', now()) RETURNING id",
+            [platform.pk],
+        )
+        (posting_id,) = cursor.fetchone()
+        cursor.execute(
+            "INSERT INTO money_entry (platform_id, posting_id, ledger_account_id, kind, amount, currency, "
+            "source_id, created_at) VALUES (%s, %s, %s, 'topup', 700, 'usd', '', now()), "
+            "(%s, %s, %s, 'topup', -500, 'usd', '', now())",
+            [platform.pk, posting_id, target.pk, platform.pk, posting_id, source.pk],
+        )
+        cursor.execute("SET CONSTRAINTS money_posting_balanced IMMEDIATE")  # what COMMIT would check
     assert not Posting.objects.exists()
 
 
