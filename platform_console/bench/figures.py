@@ -24,14 +24,14 @@ from typing import Self
 import psycopg
 from django.conf import settings
 from django.db import connection as db
-from django.db import connections, transaction
+from django.db import connections
 from django.db.models import Q
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Connection
-from money import ledger, transfer_sql
+from money import engine
 from money import services as money_services
 from money.models import TopUp
 from platform_console.models import Membership, User
@@ -211,11 +211,52 @@ def cpu_busy_seconds() -> float | None:
     return (sum(values) - idle) / os.sysconf("SC_CLK_TCK")
 
 
-def _cpu_ms_per(busy_before: float | None, count: int) -> float | None:
-    busy_after = cpu_busy_seconds()
-    if busy_before is None or busy_after is None or not count:
+def wal_position() -> str | None:
+    """Where the server writes its WAL now (`pg_current_wal_lsn()`, one position for the whole
+    cluster); None off PostgreSQL."""
+    if db.vendor != "postgresql":
         return None
-    return round((busy_after - busy_before) * 1000 / count, 3)
+    with db.cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn()")
+        return str(cursor.fetchone()[0])
+
+
+def _wal_bytes_between(before: str | None, after: str | None) -> int | None:
+    if before is None or after is None or db.vendor != "postgresql":
+        return None
+    with db.cursor() as cursor:
+        cursor.execute("SELECT pg_wal_lsn_diff(%s::pg_lsn, %s::pg_lsn)", [after, before])
+        return int(cursor.fetchone()[0])
+
+
+@dataclass
+class Mark:
+    """The machine's busy CPU time and the server's WAL position at one moment: taken as a timed
+    run starts and as it ends (as the workers set off and as the last result comes in: starting
+    and stopping 8 worker processes took 14 CPU seconds on 2 cores, beside 4 for their 2 seconds
+    of transfers), the differences are what the run cost. Both count everything: every process of
+    the machine (PostgreSQL's backends with the clients) and every database of the server
+    (autovacuum's WAL too), as the load average does; that is what lets a transfer be compared
+    with a pgbench transaction, whose work is mostly the server's."""
+
+    cpu_busy: float | None
+    wal_lsn: str | None
+
+    @classmethod
+    def now(cls) -> Self:
+        return cls(cpu_busy_seconds(), wal_position())
+
+    def cost_until(self, end: "Mark", count: int) -> tuple[float | None, int | None]:
+        """The CPU milliseconds per one of `count` transactions from this mark to `end`, and the
+        bytes of WAL written between them (all of them: divided where they are reported)."""
+        cpu_ms = None
+        if end.cpu_busy is not None and self.cpu_busy is not None and count:
+            cpu_ms = round((end.cpu_busy - self.cpu_busy) * 1000 / count, 3)
+        return cpu_ms, _wal_bytes_between(self.wal_lsn, end.wal_lsn)
+
+
+def _per(total: int | None, count: int) -> float | None:
+    return round(total / count, 1) if total is not None and count else None
 
 
 @dataclass
@@ -227,40 +268,39 @@ class TransferRun:
     errors: list[str]
     windows_ms: list[float]  # how long each transfer held its ledger rows: lock granted to commit
     cpu_ms_per_transfer: float | None = None  # machine-wide CPU time per transfer
+    wal_bytes: int | None = None  # WAL the server wrote during the run
 
     @property
     def per_second(self) -> float:
         return self.transfers / self.seconds if self.seconds else 0.0
 
+    @property
+    def wal_bytes_per_transfer(self) -> float | None:
+        return _per(self.wal_bytes, self.transfers)
+
+    def as_dict(self) -> dict:
+        return {
+            "transfers": self.transfers,
+            "seconds": round(self.seconds, 2),
+            "per_second": round(self.per_second, 1),
+            "cpu_ms_per_transfer": self.cpu_ms_per_transfer,
+            "wal_bytes": self.wal_bytes,
+            "wal_bytes_per_transfer": self.wal_bytes_per_transfer,
+            "latency": Latency(self.latencies_ms).as_dict(),
+            "lock_window": Latency(self.windows_ms).as_dict(),
+        }
+
 
 @contextmanager
 def _lock_windows(into: list[float]):
-    """Time each posting's hold on its ledger rows, from the lock being granted (the rows are ours)
-    to the end of the commit (an on_commit callback): the window in which every other transfer
-    of the platform waits. On PostgreSQL a plain transfer locks, and usually commits, inside one
-    call (money.transfer_sql), which reports both moments from the server's clock."""
-    original_lock, original_call = ledger.lock_in_order, transfer_sql.call
-
-    def timed_lock(*accounts):
-        rows = original_lock(*accounts)
-        granted = time.perf_counter()
-        transaction.on_commit(lambda: into.append((time.perf_counter() - granted) * 1000))
-        return rows
-
-    def timed_call(params):
-        row = original_call(params)
-        locked_at, committed_at = row[-2], row[-1]
-        if committed_at is not None:  # committed on the server
-            into.append((committed_at - locked_at).total_seconds() * 1000)
-        elif locked_at is not None:
-            transaction.on_commit(lambda: into.append((time.time() - locked_at.timestamp()) * 1000))
-        return row
-
-    ledger.lock_in_order, transfer_sql.call = timed_lock, timed_call
+    """Time each posting's hold on its ledger rows, from the entries having locked them to the end
+    of the COMMIT, on the server's clock (money.engine's observer): the window in which every other
+    transfer of the platform waits."""
+    engine.lock_window_observer = lambda seconds: into.append(seconds * 1000)
     try:
         yield
     finally:
-        ledger.lock_in_order, transfer_sql.call = original_lock, original_call
+        engine.lock_window_observer = None
 
 
 def transfer_pool(data: Dataset, size: int) -> list[int]:
@@ -319,7 +359,10 @@ def transfer_loop(data: Dataset, connection_ids: list[int], seconds: float, run:
             .prefetch_related("capabilities", "account__external_accounts")
         )
         rng = random.Random(run)
-        start()
+        # The first worker at the barrier marks the machine's CPU and the WAL as they all set off:
+        # the run's cost leaves out the workers' start-up (an interpreter, Django and the targets
+        # each, more than half a CPU second).
+        mark = Mark.now() if start() == 0 else None
         latencies, errors, windows, count = [], [], [], 0
         began = time.perf_counter()
         stop = began + seconds
@@ -342,7 +385,7 @@ def transfer_loop(data: Dataset, connection_ids: list[int], seconds: float, run:
                 else:
                     count += 1
                 latencies.append((time.perf_counter() - now) * 1000)
-        return count, time.perf_counter() - began, latencies, errors, windows
+        return count, time.perf_counter() - began, latencies, errors, windows, mark
     finally:
         connections.close_all()
 
@@ -351,7 +394,9 @@ def transfers(
     data: Dataset, workers: int, seconds: float, pool: list[int], *, mode: str = "process"
 ) -> TransferRun:
     """`workers` workers posting transfers for `seconds`, each with its own connection and its
-    own slice of `pool`; processes by default (the GIL would serialise threads' Python).
+    own slice of `pool`; processes by default (the GIL would serialise threads' Python). Its CPU
+    and WAL per transfer are counted from the workers' start together (see `transfer_loop`) to
+    the last one's result.
 
     Processes are spawned, not forked: a fresh interpreter inherits no database connection, thread
     or event loop from this one (a forked child can: under the test suite, after the browser
@@ -359,7 +404,6 @@ def transfers(
     slices = [pool[n::workers] for n in range(workers)]
     run = uuid.uuid4().hex[:10]
     outcomes = []
-    busy = cpu_busy_seconds()
     if mode == "thread":
         barrier = threading.Barrier(workers)
         lock = threading.Lock()
@@ -374,6 +418,7 @@ def transfers(
             thread.start()
         for thread in threads:
             thread.join()
+        ended = Mark.now()
     else:
         context = multiprocessing.get_context("spawn")
         barrier = context.Barrier(workers)
@@ -390,6 +435,7 @@ def transfers(
             process.start()
         try:
             outcomes = _collect(results, processes, deadline=time.monotonic() + seconds + 180)
+            ended = Mark.now()  # the last result is in; the processes' exit is not the run's cost
         finally:
             for process in processes:
                 process.join(timeout=30)
@@ -400,6 +446,8 @@ def transfers(
     latencies = [value for o in outcomes for value in o[2]]
     errors = [e for o in outcomes for e in o[3]]
     windows = [value for o in outcomes for value in o[4]]
+    started = next((o[5] for o in outcomes if o[5] is not None), Mark(None, None))
+    cpu_ms, wal_bytes = started.cost_until(ended, count)
     return TransferRun(
         workers=workers,
         transfers=count,
@@ -407,7 +455,8 @@ def transfers(
         latencies_ms=latencies,
         errors=errors,
         windows_ms=windows,
-        cpu_ms_per_transfer=_cpu_ms_per(busy, count),
+        cpu_ms_per_transfer=cpu_ms,
+        wal_bytes=wal_bytes,
     )
 
 
@@ -469,9 +518,9 @@ def checkpoint() -> bool:
 class PgBench:
     """pgbench on a scratch database, created (scale 1: one branch row, the same hot-row shape as
     one platform balance) on entering and dropped on leaving; `run` measures TPC-B-like
-    transactions per second at one client count, and the machine's CPU time per transaction,
-    after a vacuum, a CHECKPOINT and `warm` seconds at that client count (as the transfers are
-    measured)."""
+    transactions per second at one client count, and the machine's CPU time and the server's
+    WAL per transaction, after a vacuum, a CHECKPOINT and `warm` seconds at that client count
+    (as the transfers are measured)."""
 
     def __init__(self, database: str, scale: int = 1):
         binary = pgbench_available()
@@ -508,15 +557,48 @@ class PgBench:
         threads = min(clients, os.cpu_count() or 1)
         if warm:
             self._pgbench("-n", "-c", str(clients), "-j", str(threads), "-T", str(max(1, round(warm))))
-        busy = cpu_busy_seconds()
+        mark = Mark.now()
         done = self._pgbench("-n", "-c", str(clients), "-j", str(threads), "-T", str(max(1, round(seconds))))
+        ended = Mark.now()
         found = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", done.stdout)
         processed = re.search(r"number of transactions actually processed: (\d+)", done.stdout)
         if found is None or processed is None:
             raise BenchError(f"could not read pgbench's output:\n{done.stdout}\n{done.stderr}")
+        transactions = int(processed.group(1))
+        cpu_ms, wal_bytes = mark.cost_until(ended, transactions)
         return {
             "tps": float(found.group(1)),
-            "cpu_ms_per_transaction": _cpu_ms_per(busy, int(processed.group(1))),
+            "transactions": transactions,
+            "cpu_ms_per_transaction": cpu_ms,
+            "wal_bytes": wal_bytes,
+            "wal_bytes_per_transaction": _per(wal_bytes, transactions),
+        }
+
+
+@dataclass
+class Pair:
+    """One timed transfer run and the pgbench run right after it at the same client count (None
+    without pgbench): the ratio is taken within a pair, whose two runs share the machine's
+    conditions of the moment, and varies from pair to pair."""
+
+    run: TransferRun
+    pgbench: dict | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        tps = self.pgbench["tps"] if self.pgbench else None
+        return self.run.per_second / tps if tps else None
+
+    def as_dict(self) -> dict:
+        pgbench = self.pgbench or {}
+        return {
+            **self.run.as_dict(),
+            "pgbench_tps": pgbench.get("tps"),
+            "pgbench_transactions": pgbench.get("transactions"),
+            "pgbench_cpu_ms_per_transaction": pgbench.get("cpu_ms_per_transaction"),
+            "pgbench_wal_bytes": pgbench.get("wal_bytes"),
+            "pgbench_wal_bytes_per_transaction": pgbench.get("wal_bytes_per_transaction"),
+            "ratio": round(self.ratio, 3) if self.ratio is not None else None,
         }
 
 

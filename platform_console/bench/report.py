@@ -2,6 +2,7 @@
 
 import json
 import math
+import statistics
 from dataclasses import asdict, dataclass, field
 
 
@@ -13,6 +14,16 @@ def percentile(samples: list[float], p: float) -> float:
     rank = (len(ordered) - 1) * p / 100
     low, high = math.floor(rank), math.ceil(rank)
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def spread(values: list[float | None]) -> dict | None:
+    """The median, least and most of one figure over repeated runs, so that a report gives the
+    typical run and how far the others strayed rather than whichever run came last. Values a run
+    could not measure (None) are left out; None when no run measured it."""
+    known = [value for value in values if value is not None]
+    if not known:
+        return None
+    return {"median": statistics.median(known), "min": min(known), "max": max(known)}
 
 
 @dataclass

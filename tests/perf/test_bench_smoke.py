@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection as db
 
 from platform_console.bench import figures
 
@@ -30,18 +31,27 @@ FIGURES = {
 }
 
 
+def _pgbench_database() -> str:
+    """pgbench's scratch database, named after the one the suite was given (console_x: its test
+    database is test_console_x), so that suites run against one server with different databases
+    do not drop each other's."""
+    return db.settings_dict["NAME"].removeprefix("test_") + "_pgbench_smoke"
+
+
 def test_the_bench_loads_a_thousand_accounts_and_reports_every_figure(tmp_path):
     results = tmp_path / "bench.json"
     out = io.StringIO()
+    with_pgbench = figures.pgbench_available() is not None
     call_command(
         "bench",
         accounts=1000,
         requests=3,
         seconds=0.5,
         workers="1,2",
+        pairs=1,
         json_path=str(results),
-        skip_pgbench=figures.pgbench_available() is None,
-        pgbench_db="console_pgbench_smoke",
+        skip_pgbench=not with_pgbench,
+        pgbench_db=_pgbench_database(),
         backlog=300,
         stdout=out,
     )
@@ -55,8 +65,30 @@ def test_the_bench_loads_a_thousand_accounts_and_reports_every_figure(tmp_path):
     assert transfers["transfers"] > 0
     # Every transfer's hold on the platform balance was timed (on PostgreSQL inside the one call).
     assert transfers["lock_window"]["n"] == transfers["transfers"]
-    if figures.pgbench_available():
+    # One pair at the most workers (--pairs 1), as at every other count: each run with what it
+    # cost, in CPU and in WAL (a transfer writes rows, so some).
+    for key in ("transfers.1", "transfers.2"):
+        data = by_key[key]["data"]
+        assert data["pairs"] == len(data["runs"]) == 1
+        (run,) = data["runs"]
+        assert run["transfers"] == data["transfers"] > 0 and run["wal_bytes"] > 0
+        assert run["wal_bytes_per_transfer"] == round(run["wal_bytes"] / run["transfers"], 1)
+        assert data["wal_bytes_per_transfer"] == run["wal_bytes_per_transfer"]
+        assert run["cpu_ms_per_transfer"] is None or run["cpu_ms_per_transfer"] > 0
+    if with_pgbench:
         assert transfers["pgbench_tps"] > 0
+        for key, target, limit in (
+            ("transfers.1", "≥ pgbench's 1-client rate", 1.0),
+            ("transfers.2", "median ≥ 0.6× pgbench at 2 workers", 0.6),
+        ):
+            figure, data = by_key[key], by_key[key]["data"]
+            (run,) = data["runs"]
+            assert run["pgbench_transactions"] > 0 and run["pgbench_wal_bytes_per_transaction"] > 0
+            assert run["ratio"] == pytest.approx(run["per_second"] / run["pgbench_tps"], abs=0.002)
+            assert data["ratios"] == [run["ratio"]]
+            assert data["ratio_median"] == data["ratio_min"] == data["ratio_max"] == run["ratio"]
+            assert figure["target"] == target and target in out.getvalue()
+            assert figure["met"] is (run["ratio"] >= limit) or abs(run["ratio"] - limit) < 0.001
     # The details page reads in a fixed number of queries: 5 persons cost what 1 does.
     details = by_key["details"]["data"]
     assert details["queries"] == details["queries_plain_account"] > 0

@@ -19,14 +19,15 @@ from django.db import connection as db
 from django.test.utils import override_settings
 
 from platform_console.bench import dataset, figures
-from platform_console.bench.report import Figure, Latency, Report
+from platform_console.bench.report import Figure, Latency, Report, spread
 
 TARGETS = {
     "list_p95_ms": 50,
     "search_p95_ms": 100,
     "details_p95_ms": 60,
     "admin_over_list": 5,
-    "transfers_over_pgbench": 0.5,
+    "one_worker_over_pgbench": 1.0,
+    "transfers_over_pgbench": 0.6,  # the median pair's, at the most workers
     "sweep_over_update": 2,
     "sweep_ms_per_change": 0.5,
 }
@@ -55,6 +56,13 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--workers", default="1,4,8", help="concurrent transfer workers and pgbench clients"
+        )
+        parser.add_argument(
+            "--pairs",
+            type=int,
+            default=5,
+            help="times the pair at the most workers runs (checkpoint, warm-up, transfers, then "
+            "pgbench at as many clients); the report gives the median ratio and its range (5)",
         )
         parser.add_argument(
             "--worker-mode",
@@ -106,6 +114,8 @@ class Command(BaseCommand):
             raise CommandError("--workers is a comma-separated list of numbers, e.g. 1,4,8") from error
         if not workers or min(workers) < 1 or options["accounts"] < 10 or options["requests"] < 1:
             raise CommandError("--workers, --accounts (at least 10) and --requests must be positive")
+        if options["pairs"] < 1:
+            raise CommandError("--pairs must be at least 1")
         with override_settings(**self._measuring_settings()):
             try:
                 self._run(workers, options)
@@ -317,74 +327,55 @@ class Command(BaseCommand):
         )
 
     def _transfers(self, report: Report, data: dataset.Dataset, workers: list[int], options) -> None:
-        seconds = options["seconds"]
-        self._say(f"Transfers for {seconds:g} s at {workers} workers…")
-        pool = figures.transfer_pool(data, max(workers) * 40)
-        if len(pool) < max(workers):
+        seconds, largest = options["seconds"], max(workers)
+        repeats = {count: options["pairs"] if count == largest else 1 for count in workers}
+        self._say(f"Transfers for {seconds:g} s at {workers} workers, {repeats[largest]}× at {largest}…")
+        pool = figures.transfer_pool(data, largest * 40)
+        if len(pool) < largest:
             raise CommandError("Too few accounts can receive transfers: load more accounts.")
+        warm = 2.0 if seconds >= 2 else 0
+        runs = sum(repeats.values())
         figures.fund_platform(
-            data, amount_per_transfer=99, transfers=int(5000 * seconds * (len(workers) + 1))
+            data, amount_per_transfer=99, transfers=int(5000 * (seconds + warm) * (runs + 1))
         )
         # Each worker count beside pgbench at the same client count, one after the other, each run
         # after a CHECKPOINT and a warm-up at the same concurrency: the two share the machine's
         # conditions of the moment, and neither pays alone for the full-page images that follow
         # a checkpoint (or for first uses: a target's ledger account is created on its first
-        # transfer).
-        warm = 2.0 if seconds >= 2 else 0
-        runs, ceiling = {}, {}
+        # transfer). Even so the ratio of separate pairs at 8 workers ranged from 0.42 to 0.62, so
+        # the pair the target is about runs --pairs times and is judged on its median.
+        pairs: dict[int, list[figures.Pair]] = {}
         with contextlib.ExitStack() as stack:
             pgbench = None
             if not options["skip_pgbench"]:
                 pgbench = stack.enter_context(figures.PgBench(options["pgbench_db"]))
             for count in workers:
-                figures.checkpoint()
-                if warm:
-                    figures.transfers(data, count, warm, pool, mode=options["worker_mode"])
-                run = figures.transfers(data, count, seconds, pool, mode=options["worker_mode"])
-                if run.errors:
-                    raise CommandError(f"Transfers failed at {count} workers: {run.errors[:3]}")
-                runs[count] = run
-                line = f"  {count} workers: {run.per_second:,.0f} transfers/s"
-                if pgbench is not None:
-                    ceiling[count] = pgbench.run(count, seconds, warm=warm)
-                    line += f"; pgbench (TPC-B-like, scale 1), {count} clients: {ceiling[count]['tps']:,.0f} tps"
-                self._say(line)
-        for count, run in runs.items():
-            latency = Latency(run.latencies_ms)
-            window = Latency(run.windows_ms)
-            tps = ceiling[count]["tps"] if count in ceiling else None
-            ratio = run.per_second / tps if tps else None
-            gated = count == max(workers) and tps is not None
-            report.add(
-                Figure(
-                    f"transfers.{count}",
-                    f"Transfers/s, {count} worker{'s' if count > 1 else ''}",
-                    f"{run.per_second:,.0f}/s" + _cpu_note(run.cpu_ms_per_transfer),
-                    f"pgbench {tps:,.0f} tps" + _cpu_note(ceiling[count]["cpu_ms_per_transaction"])
-                    if tps
-                    else "",
-                    f"{ratio:.2f}" if ratio is not None else "",
-                    f"≥ {TARGETS['transfers_over_pgbench']} × pgbench" if gated else "",
-                    ratio >= TARGETS["transfers_over_pgbench"] if gated else None,
-                    {
-                        "transfers": run.transfers,
-                        "seconds": round(run.seconds, 2),
-                        "per_second": round(run.per_second, 1),
-                        "pgbench_tps": tps,
-                        "latency": latency.as_dict(),
-                        "mode": options["worker_mode"],
-                        # The platform balance is held from lock to commit: one transfer at a time can.
-                        "lock_window": window.as_dict(),
-                        "lock_window_ceiling_per_second": round(1000 / window.p50, 1)
-                        if run.windows_ms
-                        else None,
-                        "cpu_ms_per_transfer": run.cpu_ms_per_transfer,
-                        "pgbench_cpu_ms_per_transaction": ceiling.get(count, {}).get(
-                            "cpu_ms_per_transaction"
-                        ),
-                    },
-                )
-            )
+                for n in range(repeats[count]):
+                    pair = self._pair(data, count, pool, pgbench, seconds, warm, options["worker_mode"])
+                    pairs.setdefault(count, []).append(pair)
+                    self._say(_pair_line(pair, n, repeats[count]))
+        for count, measured in pairs.items():
+            report.add(transfer_figure(count, measured, largest=largest, mode=options["worker_mode"]))
+
+    def _pair(
+        self,
+        data: dataset.Dataset,
+        count: int,
+        pool: list[int],
+        pgbench: figures.PgBench | None,
+        seconds: float,
+        warm: float,
+        mode: str,
+    ) -> figures.Pair:
+        """A CHECKPOINT, a warm-up and a timed transfer run at `count` workers, then pgbench at
+        `count` clients (which checkpoints and warms up the same way)."""
+        figures.checkpoint()
+        if warm:
+            figures.transfers(data, count, warm, pool, mode=mode)
+        run = figures.transfers(data, count, seconds, pool, mode=mode)
+        if run.errors:
+            raise CommandError(f"Transfers failed at {count} workers: {run.errors[:3]}")
+        return figures.Pair(run, pgbench.run(count, seconds, warm=warm) if pgbench is not None else None)
 
     def _sweeps(self, report: Report, data: dataset.Dataset) -> None:
         self._say("Sweeps and the plain UPDATE…")
@@ -457,5 +448,101 @@ class Command(BaseCommand):
             self._say(f"  {label}: {run.ms_per_change:.3f} ms per connection ({run.seconds:.2f} s)")
 
 
-def _cpu_note(cpu_ms: float | None) -> str:
-    return f" ({cpu_ms:.1f} ms CPU each)" if cpu_ms else ""
+def transfer_figure(count: int, pairs: list[figures.Pair], *, largest: int, mode: str) -> Figure:
+    """The figure of one worker count over its pairs (one each, --pairs at the most workers). The
+    ratio is each pair's transfers/s over its pgbench tps; printed and judged is their median,
+    with the least and the most beside it, so that neither a lucky nor an unlucky pair decides.
+    In the JSON: every pair (`runs`, `ratios`); over them, counts add up, latencies pool, and
+    rates and costs per transaction are the pairs' medians."""
+    runs = [pair.run for pair in pairs]
+    ratios = [pair.ratio for pair in pairs if pair.ratio is not None]
+    ratio = spread(ratios)
+    per_run = [pair.as_dict() for pair in pairs]
+    median = {
+        key: _median([run[key] for run in per_run])
+        for key in (
+            "per_second",
+            "cpu_ms_per_transfer",
+            "wal_bytes_per_transfer",
+            "pgbench_tps",
+            "pgbench_cpu_ms_per_transaction",
+            "pgbench_wal_bytes_per_transaction",
+        )
+    }
+    target, limit = _transfer_target(count, largest) if ratio else ("", None)
+    latency = Latency([value for run in runs for value in run.latencies_ms])
+    window = Latency([value for run in runs for value in run.windows_ms])
+    tps = median["pgbench_tps"]
+    return Figure(
+        f"transfers.{count}",
+        f"Transfers/s, {count} worker{'s' if count > 1 else ''}",
+        f"{median['per_second']:,.0f}/s"
+        + _cost_note(median["cpu_ms_per_transfer"], median["wal_bytes_per_transfer"]),
+        f"pgbench {tps:,.0f} tps"
+        + _cost_note(median["pgbench_cpu_ms_per_transaction"], median["pgbench_wal_bytes_per_transaction"])
+        if tps
+        else "",
+        _ratio_text(ratio, len(ratios)),
+        target,
+        ratio["median"] >= limit if limit is not None else None,
+        {
+            "workers": count,
+            "mode": mode,
+            "pairs": len(pairs),
+            "runs": per_run,
+            "ratios": [round(value, 3) for value in ratios],
+            "ratio_median": round(ratio["median"], 3) if ratio else None,
+            "ratio_min": round(ratio["min"], 3) if ratio else None,
+            "ratio_max": round(ratio["max"], 3) if ratio else None,
+            "transfers": sum(run.transfers for run in runs),
+            "seconds": round(sum(run.seconds for run in runs), 2),
+            **median,
+            "latency": latency.as_dict(),
+            # The platform balance is held from lock to commit: one transfer at a time can.
+            "lock_window": window.as_dict(),
+            "lock_window_ceiling_per_second": round(1000 / window.p50, 1) if window.samples_ms else None,
+        },
+    )
+
+
+def _transfer_target(count: int, largest: int) -> tuple[str, float | None]:
+    """What the ratio must reach. One worker, which never waits for the platform balance, must
+    post as many transfers as pgbench's one client runs transactions; the most workers, queueing
+    for the balance on a shared machine, a share of pgbench at as many clients, on the median of
+    their pairs. Counts between have no target."""
+    if count == 1:
+        return "≥ pgbench's 1-client rate", TARGETS["one_worker_over_pgbench"]
+    if count == largest:
+        limit = TARGETS["transfers_over_pgbench"]
+        return f"median ≥ {limit}× pgbench at {count} workers", limit
+    return "", None
+
+
+def _median(values: list[float | None]) -> float | None:
+    found = spread(values)
+    return round(found["median"], 3) if found else None
+
+
+def _ratio_text(ratio: dict | None, runs: int) -> str:
+    if ratio is None:
+        return ""
+    if runs == 1:
+        return f"{ratio['median']:.2f}"
+    return f"{ratio['median']:.2f} ({runs} runs: {ratio['min']:.2f}–{ratio['max']:.2f})"
+
+
+def _pair_line(pair: figures.Pair, n: int, of: int) -> str:
+    count = pair.run.workers
+    line = f"  {count} workers{f' ({n + 1}/{of})' if of > 1 else ''}: {pair.run.per_second:,.0f} transfers/s"
+    if pair.pgbench is not None:
+        line += f"; pgbench (TPC-B-like, scale 1), {count} clients: {pair.pgbench['tps']:,.0f} tps"
+    if pair.ratio is not None:
+        line += f"; ratio {pair.ratio:.2f}"
+    return line
+
+
+def _cost_note(cpu_ms: float | None, wal_bytes: float | None) -> str:
+    """What one transaction cost the machine, as printed beside its rate."""
+    costs = [f"{cpu_ms:.1f} ms CPU"] if cpu_ms else []
+    costs += [f"{wal_bytes / 1000:.1f} kB WAL"] if wal_bytes else []
+    return f" ({', '.join(costs)} each)" if costs else ""
