@@ -72,50 +72,52 @@ def system_account(platform: Platform | int, livemode: bool, kind: str, currency
     )
 
 
-def find_accounts(
-    *,
-    platform: Platform | int,
-    livemode: bool,
-    currency: str,
-    kinds: tuple[str, ...] = (),
-    connection: Connection | None = None,
-) -> dict[str, LedgerAccount]:
-    """The platform's available-bucket ledger accounts of `kinds` and, with `connection`, the
-    connection's own (under the key "connection"), in one query; the ones missing are created as
-    `platform_account` and friends would. Outside the money transaction, like them."""
-    platform_id = platform if isinstance(platform, int) else platform.pk
-    # Plain SQL: this runs before every transfer, and building the ORM query for it cost more
-    # than running it.
-    wanted = f"connection_id IS NULL AND kind IN ({', '.join(['%s'] * len(kinds))})" if kinds else "1 = 0"
-    params: list = [platform_id, livemode, currency, Bucket.AVAILABLE, *kinds]
-    if connection is not None:
-        wanted += " OR (connection_id = %s AND kind = %s)"
-        params += [connection.pk, Kind.CONNECTION]
-    rows = LedgerAccount.objects.raw(
-        f"SELECT * FROM {LedgerAccount._meta.db_table} "
-        f"WHERE platform_id = %s AND livemode = %s AND currency = %s AND bucket = %s AND ({wanted})",
-        params,
-    )
-    found: dict[str, LedgerAccount] = {}
-    for row in rows:
-        found["connection" if row.kind == Kind.CONNECTION else row.kind] = row
-    lookup = {
-        "platform_id": platform_id,
-        "livemode": livemode,
-        "currency": currency,
-        "bucket": Bucket.AVAILABLE,
-    }
-    for kind in kinds:
-        if kind not in found:
-            found[kind] = _get_or_create(**lookup, kind=kind, connection=None)
-    if connection is not None and "connection" not in found:
-        found["connection"] = _get_or_create(**lookup, kind=Kind.CONNECTION, connection=connection)
-    return found
+@dataclass(frozen=True)
+class AccountKey:
+    """A ledger account named by what identifies it rather than by its id: the engine looks the id
+    up inside the operation's own statement (no round trip before it), and creates the account on
+    its first use (`ensure`). Lines of a Draft take a LedgerAccount or an AccountKey."""
+
+    platform_id: int
+    livemode: bool
+    kind: str
+    currency: str
+    bucket: str = Bucket.AVAILABLE
+    connection_id: int | None = None
+
+    pk = None
+
+    def lookup(self) -> tuple[str, list]:
+        """SQL of its id, and the parameters: one index lookup."""
+        table = LedgerAccount._meta.db_table
+        if self.connection_id is not None:
+            return (f"(SELECT id FROM {table} WHERE connection_id = %s AND currency = %s AND bucket = %s)",
+                    [self.connection_id, self.currency, self.bucket])
+        sql = (f"(SELECT id FROM {table} WHERE platform_id = %s AND livemode = %s AND kind = %s "
+               "AND currency = %s AND bucket = %s AND connection_id IS NULL)")
+        return sql, [self.platform_id, self.livemode, self.kind, self.currency, self.bucket]
+
+
+def platform_key(platform_id: int, livemode: bool, currency: str, kind: str = Kind.PLATFORM) -> AccountKey:
+    return AccountKey(platform_id, livemode, kind, currency)
+
+
+def connection_key(connection: Connection, currency: str) -> AccountKey:
+    return AccountKey(connection.platform_id, connection.livemode, Kind.CONNECTION, currency,
+                      connection_id=connection.pk)
+
+
+def ensure(account: "LedgerAccount | AccountKey") -> LedgerAccount:
+    """The ledger account itself, created if this is its first use."""
+    if isinstance(account, LedgerAccount):
+        return account
+    return _get_or_create(platform_id=account.platform_id, livemode=account.livemode, kind=account.kind,
+                          currency=account.currency, bucket=account.bucket, connection_id=account.connection_id)
 
 
 @dataclass
 class Line:
-    account: LedgerAccount
+    account: "LedgerAccount | AccountKey"
     amount: int  # signed minor units; positive adds to the account's balance
     kind: str
     source_id: str = ""
@@ -127,11 +129,11 @@ class Draft:
 
     lines: list[Line] = field(default_factory=list)
 
-    def add(self, account: LedgerAccount, amount: int, kind: str, source_id: str = "") -> "Draft":
+    def add(self, account: "LedgerAccount | AccountKey", amount: int, kind: str, source_id: str = "") -> "Draft":
         self.lines.append(Line(account, amount, kind, source_id))
         return self
 
-    def move(self, source: LedgerAccount, target: LedgerAccount, amount: int, kind: str, source_id: str = ""):
+    def move(self, source: "LedgerAccount | AccountKey", target: "LedgerAccount | AccountKey", amount: int, kind: str, source_id: str = ""):
         """Take `amount` from `source` and add it to `target` (two lines)."""
         self.add(source, -amount, kind, source_id)
         return self.add(target, amount, kind, source_id)

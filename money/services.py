@@ -270,9 +270,8 @@ def create_transfer(
     livemode = connection.livemode
     description = description.strip()
     now = now or timezone.now()
-    found = ledger.find_accounts(platform=platform, livemode=livemode, currency=currency, connection=connection,
-                                 kinds=(Kind.PLATFORM, *((Kind.PAYOUTS_IN_TRANSIT, Kind.PAID_OUT) if send_to else ())))
-    source, target = found[Kind.PLATFORM], found["connection"]
+    # By key: the engine looks the ledger accounts up in the operation's own statement.
+    source, target = ledger.platform_key(platform.pk, livemode, currency), ledger.connection_key(connection, currency)
     transfer = Transfer(public_id=new_public_id("tr_"), platform=platform, livemode=livemode, connection=connection,
                         amount=amount, currency=currency, description=description, posting_id=Ref(Posting),
                         created_by=actor, created_at=now)
@@ -296,9 +295,10 @@ def create_transfer(
         payout = Payout(public_id=new_public_id("po_"), platform=platform, livemode=livemode, connection=connection,
                         amount=amount, currency=currency, destination=send_to, method=method,
                         transfer_id=Ref(Transfer), description=description, created_by=actor, created_at=now)
-        fields = _payout_lines(draft, balance=target, transit=found[Kind.PAYOUTS_IN_TRANSIT],
-                               paid_out=found[Kind.PAID_OUT], amount=amount, public_id=payout.public_id,
-                               method=method, outcome=outcome, now=now)
+        fields = _payout_lines(draft, balance=target,
+                               transit=ledger.platform_key(platform.pk, livemode, currency, Kind.PAYOUTS_IN_TRANSIT),
+                               paid_out=ledger.platform_key(platform.pk, livemode, currency, Kind.PAID_OUT),
+                               amount=amount, public_id=payout.public_id, method=method, outcome=outcome, now=now)
         for name, value in fields.items():
             setattr(payout, name, value)
         payout.posting_id = None if payout.status == Payout.Status.FAILED else Ref(Posting)
@@ -784,13 +784,15 @@ def reverse_transfer(
                                 reason=reason, description=description, posting_id=Ref(Posting), created_by=actor,
                                 created_at=now)
 
+    after = {"transfer": transfer.public_id, "amount": amount, "currency": currency, "reason": reason}
+
     def within_transfer(row):  # checked on the locked transfer: two reversals at once can't exceed it
         reversible = row["amount"] - row["amount_reversed"]
         if amount > reversible:
             raise rules.reversal_too_large(reversible, currency)
+        after["amount_reversed"] = row["amount_reversed"] + amount  # the running total, as it is locked
 
     name = connection.account.display_name
-    reversed_after = transfer.amount_reversed + amount
     result = engine.execute(Operation(
         platform_id=platform.pk, livemode=livemode, now=now, result=reversal, touch=connection, rows=[reversal],
         idempotency=Idempotency(idempotency_key, "transfer_reversal.create", {
@@ -802,14 +804,12 @@ def reverse_transfer(
         draft=Draft().move(account, platform_account, amount, Entry.Kind.TRANSFER_REVERSAL, reversal.public_id),
         updates=[Update(Transfer, transfer.pk, add={"amount_reversed": amount})],
         audits=[_audit(actor, "transfer.reversed", reversal, account=connection.public_id, livemode=livemode,
-                       request_meta=request_meta,
-                       after={"transfer": transfer.public_id, "amount": amount, "currency": currency,
-                              "reason": reason, "amount_reversed": reversed_after})],
+                       request_meta=request_meta, after=after)],
         guards=[Guard(account, lambda available: rules.reversal_short(name, available, amount, currency))],
         after_commit=_after_activity(connection),
     ))
     if result is reversal:
-        transfer.amount_reversed = reversed_after
+        transfer.amount_reversed = after["amount_reversed"]
     return result
 
 

@@ -1,6 +1,6 @@
 """Real row locks on PostgreSQL: many requests at once against one balance never overdraw it,
-and duplicates of one request make one posting. Each thread uses its own database connection
-and closes it."""
+reversals of one transfer at once never take back more than it, and duplicates of one request
+make one posting. Each thread uses its own database connection and closes it."""
 
 import random
 import threading
@@ -13,9 +13,10 @@ from django.db.models import Sum
 from money import ledger, services
 from money.errors import InsufficientFunds, InvalidAmount
 from money.models import AccountDebit, Entry, LedgerAccount, Posting, Transfer, TransferReversal
+from platform_console.models import AuditEvent
 from tests.factories import MembershipFactory, PlatformFactory
 
-from .factories import balance_of, fund_platform, platform_balance, receiving_connection
+from .factories import BankAccountFactory, balance_of, fund_platform, platform_balance, receiving_connection
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -176,29 +177,39 @@ def test_fifty_transfers_reversals_and_debits_at_once_keep_the_books(setup):
     goes negative, and the balances are exactly what the successful operations imply."""
     platform, admin, accounts = setup
     target = accounts[0]
-    fund_platform(admin, 1_500_00)
+    fund_platform(admin, 1_400_00)
     earlier = [
         services.create_transfer(
             actor=admin, connection=target, amount=100_00, currency="usd", idempotency_key=f"fill{n}"
         )
         for n in range(10)
     ]
+    # Most of it paid out, so that the account starts low: its $800 leaves both balances.
+    services.create_payout(
+        actor=admin,
+        connection=target,
+        amount=800_00,
+        currency="usd",
+        destination=BankAccountFactory(account=target.account),
+        idempotency_key="payout",
+    )
     services.record_debit_consent(
         actor=admin, connection=target, granted_by="holder", granted_at=target.created_at, ip=None
     )
     platform_before, account_before = platform_balance(platform), balance_of(target)
-    assert (platform_before, account_before) == (500_00, 1_000_00)
+    assert (platform_before, account_before) == (400_00, 200_00)
     postings_before = Posting.objects.count()
 
-    # 20 transfers of $60 ($1,200 from a platform balance of $500 plus what comes back), 10 full
-    # reversals of the earlier transfers and 5 partial ones racing them for five of those, and 15
-    # debits of $100: the account can't cover every pull whatever the order ($500 of reversals
-    # at least, plus $1,500 of debits, against $1,000 plus $1,200 of transfers).
+    # 20 transfers of $80 ($1,600 asked of a platform balance of $400 plus what comes back);
+    # 10 reversals of all of the earlier transfers, 5 of $50 racing five of them; 15 debits of $150.
+    # Whatever the order, the account can't cover every pull: were none refused for its balance,
+    # the reversals within their transfers would take $750 at least and the debits $2,250, from
+    # $200 plus at most $1,600 of transfers.
     plan = (
-        [("transfer", 60_00, None)] * 20
+        [("transfer", 80_00, None)] * 20
         + [("reversal", None, earlier[n].pk) for n in range(10)]
         + [("reversal", 50_00, earlier[n].pk) for n in range(5)]
-        + [("debit", 100_00, None)] * 15
+        + [("debit", 150_00, None)] * 15
     )
     assert len(plan) == 50
     random.Random(50).shuffle(plan)
@@ -220,12 +231,15 @@ def test_fifty_transfers_reversals_and_debits_at_once_keep_the_books(setup):
             return services.reverse_transfer(
                 actor=admin, transfer=copies[i], amount=amount, idempotency_key=f"r{i}"
             )
-        return services.create_account_debit(actor=admin, connection=target, amount=amount, idempotency_key=f"d{i}")
+        return services.create_account_debit(
+            actor=admin, connection=target, amount=amount, idempotency_key=f"d{i}"
+        )
 
     results = run_at_once(len(plan), work)
 
     done = [r for r in results if isinstance(r, (Transfer, TransferReversal, AccountDebit))]
-    refused = [(plan[i][0], r) for i, r in enumerate(results) if r not in done]
+    refused = [(plan[i][0], r) for i, r in enumerate(results) if isinstance(r, Exception)]
+    assert len(done) + len(refused) == len(plan), results  # every thread finished
     for kind, error in refused:
         allowed = (InsufficientFunds, InvalidAmount) if kind == "reversal" else (InsufficientFunds,)
         assert isinstance(error, allowed), (kind, error)
@@ -234,7 +248,7 @@ def test_fifty_transfers_reversals_and_debits_at_once_keep_the_books(setup):
     assert all(
         isinstance(r, {"transfer": Transfer, "reversal": TransferReversal, "debit": AccountDebit}[plan[i][0]])
         for i, r in enumerate(results)
-        if r in done
+        if not isinstance(r, Exception)
     )
     sent = sum(r.amount for r in done if isinstance(r, Transfer))
     taken_back = sum(r.amount for r in done if isinstance(r, TransferReversal))
@@ -257,7 +271,9 @@ def test_fifty_transfers_reversals_and_debits_at_once_keep_the_books(setup):
     assert balance_of(target) == account_before + sent - taken_back - pulled
     # No transfer was reversed past its amount; each records the sum of its reversals.
     for transfer in Transfer.objects.filter(pk__in=[t.pk for t in earlier]):
-        reversals = [r.amount for r in done if isinstance(r, TransferReversal) and r.transfer_id == transfer.pk]
+        reversals = [
+            r.amount for r in done if isinstance(r, TransferReversal) and r.transfer_id == transfer.pk
+        ]
         assert transfer.amount_reversed == sum(reversals) <= transfer.amount
 
 
@@ -281,7 +297,9 @@ def test_reversals_of_one_transfer_racing_never_reverse_more_than_it(setup, thre
     services.reverse_transfer(actor=admin, transfer=transfer, amount=40_00, idempotency_key="first")
     account_before = balance_of(target)
     # Each thread has its own copy, all saying $60 is left.
-    copies = [Transfer.objects.select_related("connection__account").get(pk=transfer.pk) for _ in range(threads)]
+    copies = [
+        Transfer.objects.select_related("connection__account").get(pk=transfer.pk) for _ in range(threads)
+    ]
 
     results = run_at_once(
         threads,
@@ -292,9 +310,34 @@ def test_reversals_of_one_transfer_racing_never_reverse_more_than_it(setup, thre
 
     won = [r for r in results if isinstance(r, TransferReversal)]
     assert len(won) == succeed, results
-    assert all(isinstance(r, InvalidAmount) for r in results if r not in won), results
+    assert all(isinstance(r, InvalidAmount) for r in results if not isinstance(r, TransferReversal)), results
     transfer.refresh_from_db()
     assert transfer.amount_reversed == 40_00 + sum(r.amount for r in won) <= transfer.amount
     assert TransferReversal.objects.filter(transfer=transfer).count() == 1 + succeed
     assert balance_of(target) == account_before - sum(r.amount for r in won)
     assert ledger.check_ledger() == []
+
+
+def test_reversals_racing_each_audit_the_running_total(setup):
+    """Each reversal's audit event, and the caller's copy of the transfer, get the running total as
+    the locked row had it, not as the caller's copy did (all three copies say nothing is reversed)."""
+    _platform, admin, accounts = setup
+    fund_platform(admin, 1_000_00)
+    transfer = services.create_transfer(
+        actor=admin, connection=accounts[0], amount=90_00, currency="usd", idempotency_key="t"
+    )
+    copies = [Transfer.objects.select_related("connection__account").get(pk=transfer.pk) for _ in range(3)]
+
+    results = run_at_once(
+        3,
+        lambda i: services.reverse_transfer(
+            actor=admin, transfer=copies[i], amount=30_00, idempotency_key=f"r{i}"
+        ),
+    )
+
+    assert all(isinstance(r, TransferReversal) for r in results), results
+    totals = AuditEvent.objects.filter(action="transfer.reversed").values_list(
+        "after__amount_reversed", flat=True
+    )
+    assert sorted(totals) == [30_00, 60_00, 90_00]
+    assert sorted(copy.amount_reversed for copy in copies) == [30_00, 60_00, 90_00]
