@@ -8,9 +8,10 @@
   CHECK constraints (migration 0005) then refuse a posting that would overdraw a guarded
   balance: that refusal is every money operation's balance guard (money.engine).
 - PostgreSQL: a deferred constraint trigger refuses any commit in which a posting's entries do
-  not sum to zero per currency. (money.engine makes it immediate in its own transactions, so that
-  it runs before the entries lock their balances, not at the COMMIT under the lock.) SQLite has
-  no deferred triggers: money.ledger.check_balanced checks the same before any entry is written.
+  not sum to zero per currency (once per posting; money.engine makes it immediate in its own
+  transactions, so that it runs before the entries lock their balances, not at the COMMIT under
+  the lock), and the entries of one INSERT must balance per posting. SQLite has no deferred
+  triggers: money.ledger.check_balanced checks the same before any entry is written.
 
 The procedure of migration 0003, a hand-written second copy of a transfer, is dropped.
 """
@@ -35,6 +36,13 @@ CREATE FUNCTION money_apply_entries() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     change record;
 BEGIN
+    -- A posting's entries go in together: those of one statement must balance per currency.
+    SELECT posting_id, currency, sum(amount) AS total INTO change FROM new_entries
+    GROUP BY posting_id, currency HAVING sum(amount) <> 0 LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'posting % does not sum to zero: % %', change.posting_id, change.total, upper(change.currency)
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
     FOR change IN
         SELECT ledger_account_id AS id, sum(amount) AS delta FROM new_entries
         GROUP BY ledger_account_id HAVING sum(amount) <> 0 ORDER BY ledger_account_id
@@ -64,21 +72,22 @@ CREATE FUNCTION money_check_posting_balanced() RETURNS trigger LANGUAGE plpgsql 
 DECLARE
     off record;
 BEGIN
-    SELECT currency, sum(amount) AS total INTO off FROM money_entry WHERE posting_id = NEW.posting_id
+    SELECT currency, sum(amount) AS total INTO off FROM money_entry WHERE posting_id = NEW.id
     GROUP BY currency HAVING sum(amount) <> 0 LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'posting % does not sum to zero: % %', NEW.posting_id, off.total, upper(off.currency)
+        RAISE EXCEPTION 'posting % does not sum to zero: % %', NEW.id, off.total, upper(off.currency)
             USING ERRCODE = 'integrity_constraint_violation';
     END IF;
     RETURN NULL;
 END;
 $$;
-CREATE CONSTRAINT TRIGGER money_posting_balanced AFTER INSERT ON money_entry
+-- Once per posting, at the COMMIT: its entries, however many statements wrote them.
+CREATE CONSTRAINT TRIGGER money_posting_balanced AFTER INSERT ON money_posting
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION money_check_posting_balanced();
 """
 
 POSTGRESQL_UNDO = """
-DROP TRIGGER money_posting_balanced ON money_entry;
+DROP TRIGGER money_posting_balanced ON money_posting;
 DROP FUNCTION money_check_posting_balanced();
 DROP TRIGGER money_balance_starts_at_zero ON money_ledgeraccount;
 DROP TRIGGER money_balance_only_with_entries ON money_ledgeraccount;
