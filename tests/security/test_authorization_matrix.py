@@ -53,6 +53,7 @@ EXPECTED = {
     "money:destination_search": (P.SEND_FUNDS, None),
     "money:destination_pick": (P.SEND_FUNDS, None),
     "money:transfer_detail": (P.VIEW_BALANCES, None),
+    "money:reverse_transfer": (P.REVERSE_TRANSFERS, P.REVERSE_TRANSFERS),
     "money:account_balances": (P.VIEW_BALANCES, None),
     "money:account_panel": (P.VIEW_ACCOUNTS, None),
     "money:pull_funds": (P.PULL_FUNDS, P.PULL_FUNDS),
