@@ -37,3 +37,13 @@ class AccountRemoved(Exception):
     def __init__(self, connection):
         super().__init__(connection.account.public_id)
         self.connection = connection
+
+
+class AccountInOtherMode(Exception):
+    """The account exists on this platform, in the other mode (a test-mode link opened in live mode):
+    the page says so and offers the switch, rather than a bare 404 (answered by accounts.middleware)."""
+
+    def __init__(self, account_id: str, livemode: bool):
+        super().__init__(account_id)
+        self.account_id = account_id
+        self.livemode = livemode  # the mode the account is in

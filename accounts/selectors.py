@@ -16,7 +16,7 @@ from platform_console.ids import matches_prefix
 from platform_console.models import AuditEvent, Platform
 from platform_console.pagination import CappedCount, capped_counts
 
-from .errors import AccountRemoved
+from .errors import AccountInOtherMode, AccountRemoved
 from .models import AccountLink, Capability, Connection, Person
 
 MAX_QUERY_LENGTH = 200
@@ -141,7 +141,8 @@ def get_connection(*, platform: Platform, livemode: bool, account_id: str) -> Co
 
 
 def _raise_not_found(*, platform: Platform, livemode: bool, account_id: str):
-    """A removed account says so (to its own platform only); anything else is a plain 404."""
+    """A removed account says so, and so does one in the other mode (to its own platform only);
+    anything else is a plain 404."""
     removed = (
         Connection.objects.filter(platform=platform, livemode=livemode, account__public_id=account_id,
                                   lifecycle_state=Connection.Lifecycle.REMOVED)
@@ -151,6 +152,8 @@ def _raise_not_found(*, platform: Platform, livemode: bool, account_id: str):
     )
     if removed is not None:
         raise AccountRemoved(removed)
+    if connections_in_scope(platform=platform, livemode=not livemode).filter(account__public_id=account_id).exists():
+        raise AccountInOtherMode(account_id, livemode=not livemode)
     raise Http404("No such account")
 
 

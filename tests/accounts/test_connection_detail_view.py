@@ -38,9 +38,23 @@ def test_another_platforms_account_is_not_found(operator_client, admin, other_pl
     assert operator_client(admin).get(activity).status_code == 404
 
 
-def test_the_other_modes_account_is_not_found(operator_client, admin, platform):
+def test_the_other_modes_account_says_so_and_offers_the_switch(operator_client, admin, platform):
     test_account = ConnectionFactory(platform=platform, livemode=False)
-    assert operator_client(admin).get(detail_url(test_account)).status_code == 404
+    client = operator_client(admin)
+    response = client.get(detail_url(test_account))
+    html = response.content.decode()
+    assert response.status_code == 404 and "This account is in test mode" in html
+    assert 'name="mode" value="test"' in html and f'name="next" value="{detail_url(test_account)}"' in html
+    assert test_account.account.name not in html  # nothing of it is shown in live mode
+    switched = client.post(reverse("set_mode"), {"mode": "test", "next": detail_url(test_account)})
+    assert switched.status_code == 302 and switched["Location"] == detail_url(test_account)
+    assert client.get(detail_url(test_account)).status_code == 200
+
+
+def test_another_platforms_test_account_stays_a_plain_404(operator_client, admin, other_platform):
+    theirs = ConnectionFactory(platform=other_platform, livemode=False)
+    response = operator_client(admin).get(detail_url(theirs))
+    assert response.status_code == 404 and "test mode" not in response.content.decode()
 
 
 def test_a_removed_account_says_so(operator_client, admin, platform):
