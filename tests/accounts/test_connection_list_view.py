@@ -83,9 +83,9 @@ def test_the_filters_keep_what_was_chosen(operator_client, admin, platform):
     """The selects are rendered by a loop, not Django's widgets: the choice made stays selected,
     and an unknown value (ignored by the list) shows the "any" choice."""
     html = operator_client(admin).get(URL, {"country": "DE", "access": "express", "needs": "zz"}).content.decode()
-    assert re.search(r'<select name="country" id="id_country">.*?<option value="DE" selected>Germany</option>', html)
+    assert re.search(r'<select name="country" id="filter-country">.*?<option value="DE" selected>Germany</option>', html)
     assert '<option value="express" selected>Express</option>' in html
-    needs = re.search(r'<select name="needs" id="id_needs">(.*?)</select>', html).group(1)
+    needs = re.search(r'<select name="needs" id="filter-needs">(.*?)</select>', html).group(1)
     assert needs.count("selected") == 1 and '<option value="" selected>Any requirements</option>' in needs
 
 
@@ -179,3 +179,13 @@ def test_another_platforms_accounts_never_show(operator_client, admin, other_pla
     theirs = ConnectionFactory(platform=other_platform, account=AccountFactory(name="Acme Rival"))
     response = operator_client(admin).get(URL, {"q": "acme"})
     assert theirs.account.public_id not in response.content.decode()
+
+
+def test_the_list_filters_and_the_create_dialog_share_no_element_id(operator_client, admin):
+    """The Create dialog opens on the list page: a shared id_country made its label focus the filter."""
+    client = operator_client(admin)
+    page = client.get(reverse("accounts:list")).content.decode()
+    dialog = client.get(reverse("accounts:create"), headers={"HX-Request": "true"}).content.decode()
+    ids = lambda html: set(re.findall(r'\bid="([^"]+)"', html))
+    assert "filter-country" in ids(page) and "id_country" in ids(dialog)
+    assert not (ids(page) & ids(dialog)), ids(page) & ids(dialog)
