@@ -42,11 +42,68 @@
     }
   });
 
-  // Buttons that ask before submitting (data-confirm="…").
+  // Asking before an action, in the console's own dialog (never the browser's confirm()): Cancel
+  // has the focus, Esc cancels, the action's own label confirms.
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text) node.textContent = text;
+    return node;
+  }
+  function confirmDialog(question, action, proceed) {
+    closeMenus(null);
+    var dialog = element("dialog", "money-dialog confirm-dialog");
+    dialog.setAttribute("aria-labelledby", "confirm-dialog-title");
+    dialog.setAttribute("aria-describedby", "confirm-dialog-question");
+    dialog.setAttribute("data-testid", "confirm-dialog");
+    var header = element("div", "dialog-header");
+    var title = element("h2", "", "Are you sure?");
+    title.id = "confirm-dialog-title";
+    header.appendChild(title);
+    var body = element("div", "dialog-body");
+    var text = element("p", "", question);
+    text.id = "confirm-dialog-question";
+    body.appendChild(text);
+    var footer = element("div", "dialog-footer");
+    var cancel = element("button", "button", "Cancel");
+    var ok = element("button", "button button-primary", action || "Continue");
+    cancel.type = ok.type = "button";
+    footer.appendChild(cancel);
+    footer.appendChild(ok);
+    dialog.appendChild(header);
+    dialog.appendChild(body);
+    dialog.appendChild(footer);
+    var done = function () { dialog.close(); dialog.remove(); };
+    cancel.addEventListener("click", done);
+    dialog.addEventListener("cancel", function (event) { event.preventDefault(); done(); });
+    ok.addEventListener("click", function () { done(); proceed(); });
+    document.body.appendChild(dialog);
+    dialog.showModal();
+    cancel.focus();
+  }
+  function actionLabel(elt) {
+    var button = elt && (elt.matches("button") ? elt : elt.querySelector("button[type=submit], button:not([type])"));
+    return button ? button.textContent.trim() : "";
+  }
+  // Buttons of plain forms (data-confirm="…").
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-confirm]");
-    if (button && !window.confirm(button.getAttribute("data-confirm"))) event.preventDefault();
+    if (!button || button.hasAttribute("data-confirmed")) return;
+    event.preventDefault();
+    confirmDialog(button.getAttribute("data-confirm"), actionLabel(button), function () {
+      button.setAttribute("data-confirmed", "");
+      if (button.form) button.form.requestSubmit(button);
+      button.removeAttribute("data-confirmed");
+    });
   }, true);
+  // htmx requests (hx-confirm="…").
+  document.addEventListener("htmx:confirm", function (event) {
+    if (!event.detail.question) return;
+    event.preventDefault();
+    confirmDialog(event.detail.question, actionLabel(event.detail.elt), function () {
+      event.detail.issueRequest(true);
+    });
+  });
 
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape") closeMenus(null);
@@ -123,7 +180,9 @@
   }
   document.addEventListener("change", function () { applyShowWhen(document); });
   document.addEventListener("DOMContentLoaded", function () { applyShowWhen(document); });
-  document.addEventListener("htmx:afterSwap", function (event) { applyShowWhen(event.detail.target); });
+  // After any swap, the whole page: an outerHTML swap (a form sent back with its errors) replaces
+  // the very element htmx reports as the target.
+  document.addEventListener("htmx:afterSettle", function () { applyShowWhen(document); });
 
   document.addEventListener("show-toast", function (event) {
     if (event.detail && event.detail.value) toast(event.detail.value);

@@ -95,3 +95,62 @@ def test_remove_a_full_access_account(live_server, page, sign_in, demo_operator)
     expect(page.get_by_test_id("account-row")).to_have_count(0)
     page.goto(f"{live_server.url}/accounts/{full.account.public_id}/")
     expect(page.get_by_test_id("account-removed")).to_be_visible()
+
+
+def test_the_payout_schedule_form_keeps_its_field_logic_after_an_error(live_server, page, sign_in, custom):
+    """The form comes back with its errors by an htmx swap; the day fields still follow the interval."""
+    sign_in("admin@demo.test")
+    page.goto(f"{live_server.url}/accounts/{custom.account.public_id}/")
+    page.get_by_test_id("edit-payout-schedule").click()
+    section = page.get_by_test_id("payout-schedule")
+    section.get_by_label("Monthly").check()
+    section.get_by_label("Day of the month").fill("40")
+    section.get_by_role("button", name="Save schedule").click()
+    expect(section.locator(".field-error")).to_be_visible()
+    expect(section.get_by_label("Day of the month")).to_be_visible()
+    expect(section.get_by_label("Day of the week")).to_be_hidden()
+    section.get_by_label("Weekly").check()
+    expect(section.get_by_label("Day of the week")).to_be_visible()
+    expect(section.get_by_label("Day of the month")).to_be_hidden()
+
+
+def test_issue_new_link_asks_in_the_consoles_own_dialog(live_server, page, sign_in, demo_operator):
+    platform = demo_operator("admin", "admin@demo.test")
+    invited = ConnectionFactory(platform=platform, lifecycle_state="invited", account__name="Nimbus Labs")
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    sign_in("admin@demo.test")
+    page.goto(f"{live_server.url}/accounts/{invited.account.public_id}/")
+    page.get_by_role("button", name="Issue new link").click()
+    confirm = page.get_by_test_id("confirm-dialog")
+    expect(confirm).to_contain_text("The current link stops working")
+    expect(confirm.get_by_role("button", name="Cancel")).to_be_focused()
+    confirm.get_by_role("button", name="Cancel").click()
+    expect(confirm).to_have_count(0)
+    expect(page.get_by_test_id("onboarding-url")).to_have_count(0)
+    page.get_by_role("button", name="Issue new link").click()
+    page.get_by_test_id("confirm-dialog").get_by_role("button", name="Issue new link").click()
+    expect(page.get_by_test_id("onboarding-url")).to_be_visible()
+    assert dialogs == []  # never the browser's confirm()
+
+
+def test_removing_a_team_member_asks_in_the_consoles_own_dialog(live_server, page, sign_in, demo_operator):
+    from platform_console.models import Membership
+
+    demo_operator("admin", "admin@demo.test")
+    demo_operator("analyst", "analyst@demo.test")
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    sign_in("admin@demo.test")
+    page.goto(f"{live_server.url}/settings/team/")
+    row = page.get_by_role("row").filter(has_text="analyst@demo.test")
+    row.get_by_role("button", name="Remove").click()
+    confirm = page.get_by_test_id("confirm-dialog")
+    expect(confirm).to_contain_text("Remove analyst@demo.test from the team?")
+    page.keyboard.press("Escape")
+    expect(confirm).to_have_count(0)
+    assert Membership.objects.filter(user__email="analyst@demo.test").exists()
+    row.get_by_role("button", name="Remove").click()
+    page.get_by_test_id("confirm-dialog").get_by_role("button", name="Remove").click()
+    expect(page.get_by_role("row").filter(has_text="analyst@demo.test")).to_have_count(0)
+    assert not Membership.objects.filter(user__email="analyst@demo.test").exists() and dialogs == []
