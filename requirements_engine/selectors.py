@@ -23,7 +23,9 @@ TONES = {
     Requirement.Group.EVENTUALLY_DUE: "neutral",
     Requirement.Group.PENDING_VERIFICATION: "info",
 }
-REQUEST_TONES = {"open": "danger", "submitted": "info", "under_review": "info"}
+# An information request's badge: red only while the platform must act.
+REQUEST_TONES = {"open": "danger", "submitted": "info", "under_review": "info", "resolved": "success",
+                 "rejected": "danger", "expired": "neutral"}
 
 
 @dataclass

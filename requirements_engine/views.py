@@ -173,6 +173,7 @@ def request_detail(request: HttpRequest, account_id: str, request_id: str) -> Ht
             messages.success(request, "Your answer was sent to provider staff for review.")
             return redirect("accounts:detail", account_id)
     context = {**_base(request, connection), "info": info, "form": form, "can_answer": can_answer,
+               "tone": selectors.REQUEST_TONES.get(info.status, "info"),
                "capability_labels": [labels.capability_label(c) for c in info.affected_capabilities],
                **_paths_available(request, connection, "")}
     return render(request, "requirements_engine/request_detail.html", context, status=422 if form.errors else 200)

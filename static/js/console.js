@@ -133,6 +133,7 @@
   // Dialogs: a server-rendered <dialog> swapped into #dialog-slot opens itself.
   function openDialogs(root) {
     (root || document).querySelectorAll("dialog[data-autoopen]").forEach(function (dialog) {
+      closeMenus(null);  // the menu that opened it must not stay open behind it
       if (!dialog.open) dialog.showModal();
       var field = dialog.querySelector("[aria-invalid=true], input:not([type=hidden]), select, textarea");
       if (field) field.focus();

@@ -89,6 +89,8 @@ def test_remove_a_full_access_account(live_server, page, sign_in, demo_operator)
     page.get_by_test_id("account-menu").click()
     page.get_by_role("menuitem", name="Remove account").click()
     expect(page.get_by_role("alertdialog")).to_contain_text("deleted permanently")
+    expect(page.get_by_role("menuitem", name="Remove account")).to_be_hidden()  # the ⋯ menu closed
+    expect(page.get_by_test_id("account-menu")).to_have_attribute("aria-expanded", "false")
     page.get_by_test_id("confirm-remove-account").click()
     expect(page.get_by_role("heading", name="Connected accounts", exact=True)).to_be_visible()
     expect(page.get_by_text("Standalone Studio was removed")).to_be_visible()

@@ -278,3 +278,14 @@ def test_list_filters_for_actions_required_past_due_and_restricted_soon(operator
     assert ids("past_due") == {mixed.account.public_id}
     assert ids("restricted_soon") == {soon.account.public_id}
     assert fine.account.public_id in ids("")
+
+
+@pytest.mark.parametrize(("status", "tone"), [("open", "danger"), ("submitted", "info"), ("under_review", "info"),
+                                               ("resolved", "success"), ("expired", "neutral")])
+def test_an_information_requests_badge_is_red_only_while_action_is_required(operator_client, admin, mixed, status,
+                                                                              tone):
+    info = InformationRequest.objects.get(connection=mixed)
+    InformationRequest.objects.filter(pk=info.pk).update(status=status)
+    url = reverse("requirements_engine:request", args=[mixed.account.public_id, info.public_id])
+    html = operator_client(admin).get(url).content.decode()
+    assert re.search(rf'<span class="badge badge-{tone}" data-testid="request-status">', html), html[:2000]
