@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -38,6 +39,11 @@ def _done(request: HttpRequest, account_id: str, message: str) -> HttpResponse:
 def _section(request, template: str, context: dict, *, status: int = 200, changed: bool = False) -> HttpResponse:
     response = render(request, template, context, status=status)
     if changed:
+        # The change can move the account's status (its requirements were recomputed): the header's
+        # badge comes along out of band; the Actions required card reloads on account-changed.
+        connection = context["connection"]
+        connection.refresh_from_db(fields=["status"])
+        response.content += render_to_string("accounts/_status_badge_oob.html", {"connection": connection}).encode()
         response = trigger_client_event(response, "account-changed")
     return response
 

@@ -159,3 +159,16 @@ def test_the_service_refuses_to_empty_a_relied_on_detail_unless_confirmed(admin,
 def test_address_line_2_is_saved(operator_client, admin, custom_account):
     operator_client(admin).post(url(custom_account), {**VALID, "address_line2": "Unit 4"}, headers=HTMX)
     assert stored(custom_account)["address_line2"] == "Unit 4"
+
+
+def test_a_saved_profile_brings_the_headers_status_badge_along(operator_client, admin, custom_account):
+    """The save recomputes the requirements, which can change the status: the header's badge is
+    swapped out of band, not left stale beside an updated Actions required card."""
+    from accounts.models import Connection
+
+    Connection.objects.filter(pk=custom_account.pk).update(status="rejected")  # a stale badge to replace
+    html = operator_client(admin).post(url(custom_account), VALID, headers=HTMX).content.decode()
+    custom_account.refresh_from_db()
+    assert custom_account.status != "rejected"
+    badge = html.split('<span id="account-status-slot" hx-swap-oob="true">', 1)[1].split("</span></span>", 1)[0]
+    assert f">{custom_account.get_status_display()}<" in badge and 'data-testid="account-status"' in badge
