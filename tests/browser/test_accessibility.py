@@ -71,3 +71,26 @@ def test_key_pages_have_no_serious_violations(audit, live_server, demo_operator)
                 "/balances/", "/settings/team/", "/audit/"]:
         found = run(url)
         assert not found, f"{url}: {describe(found)}"
+
+
+def test_a_transfers_page_and_its_reversal_dialog_have_no_serious_violations(audit, live_server, demo_operator):
+    from money import services as money_services
+    from platform_console.models import Membership
+    from tests.money.factories import fund_platform, receiving_connection
+
+    page, run = audit
+    platform = demo_operator("admin", "admin@demo.test")
+    admin = Membership.objects.get(platform=platform)
+    fund_platform(admin, 1_000_00)
+    transfer = money_services.create_transfer(actor=admin, connection=receiving_connection(platform),
+                                              amount=100_00, currency="usd", idempotency_key="t")
+    money_services.reverse_transfer(actor=admin, transfer=transfer, amount=10_00, idempotency_key="r")
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Email").fill("admin@demo.test")
+    page.get_by_label("Password").fill("demo")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/")
+    for url in [f"/balances/transfers/{transfer.public_id}/", "/balances/transfers/",
+                f"/balances/transfers/{transfer.public_id}/reverse/"]:
+        found = run(url)
+        assert not found, f"{url}: {describe(found)}"
