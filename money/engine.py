@@ -29,7 +29,7 @@ import logging
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import astuple, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -316,12 +316,12 @@ def _entries(operation: Operation) -> Statement:
     meta = Entry._meta
     names = ["platform", "posting", "ledger_account", "kind", "amount", "currency", "source_id", "created_at"]
     fields = [meta.get_field(name) for name in names]
-    rows = [
-        [_prep(f, v) for f, v in zip(fields, [operation.platform_id, Ref(Posting), _account(line.account), line.kind,
-                                               line.amount, line.account.currency, line.source_id, operation.now],
-                                      strict=True)]
-        for line in lines
-    ]
+    adapt = transaction.get_connection().vendor != "postgresql"  # psycopg takes these values as they are
+    rows = []
+    for line in lines:
+        values = [operation.platform_id, Ref(Posting), _account(line.account), line.kind, line.amount,
+                  line.account.currency, line.source_id, operation.now]
+        rows.append([_prep(f, v) for f, v in zip(fields, values, strict=True)] if adapt else values)
     return Statement(meta.db_table, "insert", columns=[f.column for f in fields], rows=rows)
 
 
@@ -341,7 +341,10 @@ def _account(account: LedgerAccount | AccountKey) -> int | Lookup:
 
 
 def _order(account: LedgerAccount | AccountKey) -> tuple:
-    return (0, account.pk, ()) if account.pk is not None else (1, 0, astuple(account))
+    if account.pk is not None:
+        return (0, account.pk, ())
+    return (1, 0, (account.platform_id, account.livemode, account.kind, account.currency, account.bucket,
+                   account.connection_id or 0))
 
 
 def _insert(instance: models.Model, returns: Any = None) -> Statement:
@@ -434,6 +437,7 @@ def _pipeline(wrapper, statements: list[Statement], *, framed: str | bool) -> di
     write as one statement (`_composed`): each statement in a pipeline costs a protocol round of
     its own on both ends, about 50 µs, and a transfer has nine writes. Returns the inserted ids."""
     raw = wrapper.connection
+    _allow_prepared(raw)
     settings = [s.sql for s in statements if s.kind == "constraints"]
     sql, params, returned = _composed([s for s in statements if s.kind != "constraints"])
     observe = lock_window_observer if framed else None
@@ -459,12 +463,94 @@ def _pipeline(wrapper, statements: list[Statement], *, framed: str | bool) -> di
     return dict(zip(returned, ids[: len(returned)], strict=True))
 
 
+ONLY_WHEN_ASKED = 2**31  # executions before psycopg would prepare a statement of its own accord
+
+
+def _allow_prepared(raw: psycopg.Connection) -> None:
+    """Django leaves psycopg's prepared statements off (prepare_threshold None), and then psycopg
+    ignores `prepare=True` too: every money operation was planned afresh, its planning costing as
+    much as running it. On, with a threshold no other query reaches, only the statements that ask
+    for it (the engine's) are prepared, once per connection. Behind a pooler in transaction mode,
+    that needs one that keeps prepared statements (PgBouncer 1.21+, max_prepared_statements)."""
+    if raw.prepare_threshold is None:
+        raw.prepare_threshold = ONLY_WHEN_ASKED
+
+
 def _composed(statements: list[Statement]) -> tuple[str, dict, list[type[models.Model]]]:
-    """The writes as one statement of data-modifying WITH queries, in the declared order. A Ref is
-    the id its row's query returns. The activity's conditional UPDATE and the row lock that
-    stands in when it changes nothing form a pair. The balances move at the end of the
-    statement, when the entries' trigger runs: after every other write, the connection's row
-    already locked. Returns the SQL, its parameters and the models whose ids it answers."""
+    """The writes as one statement of data-modifying WITH queries, in the declared order (see
+    `_compose`), with its parameters and the models whose ids it answers. The SQL is built once
+    per shape of operation (the same tables, columns and references, the same values shared
+    between columns) and kept: only the parameters change from one transfer to the next."""
+    values = [v for statement in statements for v in _values(statement)]
+    pattern, named = _deduplicated(values)
+    key = (tuple(_shape(statement) for statement in statements), pattern)
+    if key not in _COMPOSED:
+        sql, params, returned = _compose(statements)
+        assert params == values, "_values must list the parameters in the order _render writes them"
+        _COMPOSED[key] = (_named(sql, pattern), returned)
+    sql, returned = _COMPOSED[key]
+    return sql, named, returned
+
+
+_COMPOSED: dict[tuple, tuple[str, list[type[models.Model]]]] = {}
+
+
+def _shape(statement: Statement) -> tuple:
+    """What the SQL of a statement depends on, apart from its values."""
+    def marker(v: Any) -> Any:
+        return ("ref", v.model) if isinstance(v, Ref) else ("lookup", v.sql) if isinstance(v, Lookup) else None
+    return (statement.kind, statement.table, tuple(statement.columns), statement.returns, statement.sql,
+            tuple(tuple(marker(v) for v in row) for row in statement.rows), tuple(statement.add))
+
+
+def _values(statement: Statement) -> list:
+    """The parameters of a statement in the order `_render` writes their placeholders, a Ref being
+    a subquery of the composed statement (no parameter) and a Lookup its own parameters."""
+    if statement.kind == "constraints":
+        return []
+    if statement.kind == "touch":
+        return [statement.params[0], statement.pk, statement.params[1]]
+    if statement.kind == "lock":
+        return [statement.pk]
+    out: list = []
+    for row in statement.rows[: None if statement.kind == "insert" else 1]:
+        for v in row:
+            if isinstance(v, Lookup):
+                out += v.params
+            elif not isinstance(v, Ref):
+                out.append(v)
+    if statement.kind == "update":
+        out += list(statement.add.values())
+        out.append(statement.pk)
+    return out
+
+
+def _deduplicated(values: list) -> tuple[tuple[int, ...], dict[str, Any]]:
+    """One named parameter per distinct number or time (the platform's id and the time recur in
+    most writes): fewer values to send and bind, and few enough that psycopg keeps the converted
+    query. Only values psycopg sends with their type: a string or a NULL is typed by where it is
+    used, and one parameter can't be both a varchar and an inet. Returns the name index of each
+    value and the parameters by name."""
+    names: dict[tuple, int] = {}
+    named: dict[str, Any] = {}
+    pattern = []
+    for value in values:
+        key = (type(value), value) if isinstance(value, int | datetime) else None
+        index = names.get(key) if key is not None else None
+        if index is None:
+            index = len(named)
+            named[f"p{index}"] = value
+            if key is not None:
+                names[key] = index
+        pattern.append(index)
+    return tuple(pattern), named
+
+
+def _compose(statements: list[Statement]) -> tuple[str, list, list[type[models.Model]]]:
+    """The composed statement, with %s placeholders. A Ref is the id its row's query returns. The
+    activity's conditional UPDATE and the row lock that stands in when it changes nothing form a
+    pair. The balances move at the end of the statement, when the entries' trigger runs: after
+    every other write, the connection's row already locked."""
     names: dict[type[models.Model], str] = {}
     parts: list[str] = []
     params: list = []
@@ -489,30 +575,16 @@ def _composed(statements: list[Statement]) -> tuple[str, dict, list[type[models.
     answer = [f"(SELECT id FROM {names[model]})" for model in returned]
     # A SELECT in WITH runs only if the query reads it: the row lock is counted.
     answer += [f"(SELECT count(*) FROM w{i})" for i, s in enumerate(statements) if s.kind == "lock"]
-    sql, named = _named(f"WITH {', '.join(parts)} SELECT {', '.join(answer) or '1'}", params)
-    return sql, named, returned
+    return f"WITH {', '.join(parts)} SELECT {', '.join(answer) or '1'}", params, returned
 
 
-def _named(sql: str, params: list) -> tuple[str, dict]:
-    """The statement with one named parameter per distinct number or time (the platform's id and
-    the time recur in most of its writes): fewer values to send and bind, and few enough that
-    psycopg keeps the converted query instead of parsing it again on every call."""
-    names: dict[tuple, str] = {}
-    named: dict[str, Any] = {}
+def _named(sql: str, pattern: tuple[int, ...]) -> str:
+    """The %s placeholders as named parameters, by the pattern of `_deduplicated`."""
     pieces = sql.split("%s")
     out = [pieces[0]]
-    for value, piece in zip(params, pieces[1:], strict=True):
-        # Only values psycopg sends with their type: a string or a NULL is typed by where it is
-        # used, and one parameter can't be both a varchar and an inet.
-        key = (type(value), value) if isinstance(value, int | datetime) else None
-        name = names.get(key) if key is not None else None
-        if name is None:
-            name = f"p{len(named)}"
-            named[name] = value
-            if key is not None:
-                names[key] = name
-        out += [f"%({name})s", piece]
-    return "".join(out), named
+    for index, piece in zip(pattern, pieces[1:], strict=True):
+        out += [f"%(p{index})s", piece]
+    return "".join(out)
 
 
 def _one_by_one(wrapper, statements: list[Statement]) -> dict[type[models.Model], int]:
