@@ -114,7 +114,8 @@ def _review(request: HttpRequest, link) -> HttpResponse:
             return redirect("onboard_done")
     context = {"form": form, "platform": connection.platform, "connection": connection, "account": connection.account,
                "steps": onboarding_flow.step_list(connection, "review"), "step": onboarding.steps()["review"],
-               "hosted": True, "step_url_name": "onboard_step", **review}
+               "hosted": True, "step_url_name": "onboard_step",
+               "previous_step": onboarding_flow.previous_step(connection.account, "review"), **review}
     return render(request, "accounts/hosted/review.html", context, status=422 if form.errors else 200)
 
 

@@ -34,6 +34,13 @@ def step_list(connection: Connection, current: str) -> list[dict]:
     return items
 
 
+def previous_step(account, current: str) -> str | None:
+    """The step before `current`, for its Back link; None on the first."""
+    slugs = onboarding.step_slugs(account)
+    index = slugs.index(current) if current in slugs else 0
+    return slugs[index - 1] if index else None
+
+
 def next_step(connection: Connection, current: str) -> str:
     slugs = onboarding.step_slugs(connection.account)
     if current in slugs and slugs.index(current) + 1 < len(slugs):
@@ -55,7 +62,8 @@ def handle_step(request: HttpRequest, connection: Connection, step: str, *, acto
     paths = onboarding.needed_paths(connection)
     data = request.POST if request.method == "POST" else None
     account = connection.account
-    context: dict = {"step": onboarding.steps()[step], "connection": connection, "account": account}
+    context: dict = {"step": onboarding.steps()[step], "connection": connection, "account": account,
+                     "previous_step": previous_step(account, step)}
 
     if step in ("personal_details", "representative"):
         role = "individual" if step == "personal_details" else "representative"

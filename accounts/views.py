@@ -261,7 +261,8 @@ def operator_onboarding(request: HttpRequest, account_id: str, step: str) -> Htt
                 messages.success(request, "Onboarding details submitted.")
                 return redirect("accounts:detail", account_id)
         return render(request, "accounts/operator_review.html",
-                      {**base, **review, "step": onboarding.steps()["review"]})
+                      {**base, **review, "step": onboarding.steps()["review"],
+                       "previous_step": onboarding_flow.previous_step(connection.account, "review")})
     try:
         result = onboarding_flow.handle_step(request, connection, step, actor=request.membership,
                                              request_meta=_meta(request))

@@ -197,3 +197,16 @@ def test_the_owners_step_shows_every_field_the_rules_ask_of_owners(admin, platfo
     for name in ("first_name", "last_name", "email", "dob", "percent_ownership", "address_line1", "address_city",
                  "address_postal_code"):
         assert f'name="{name}"' in html
+
+
+def test_every_step_but_the_first_has_a_back_link_to_the_one_before(holder):
+    from itertools import pairwise
+
+    from accounts import onboarding
+
+    slugs = onboarding.step_slugs(holder.connection.account)  # the review step last
+    first = holder.get(step(slugs[0])).content.decode()
+    assert 'data-testid="step-back"' not in first
+    for previous, current in pairwise(slugs):
+        html = holder.get(step(current)).content.decode()
+        assert f'href="{step(previous)}" data-testid="step-back">Back</a>' in html, current
