@@ -6,4 +6,9 @@ class AccountsConfig(AppConfig):
     verbose_name = "Connected accounts"
 
     def ready(self) -> None:
-        from . import lookups  # noqa: F401  registers the ilike_contains lookup
+        from . import (
+            lookups,  # noqa: F401  registers the ilike_contains lookup
+            timeline,
+        )
+
+        timeline.register()  # how its audit events read on Home and Activity

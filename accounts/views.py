@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
-from platform_console import permissions
+from platform_console import permissions, timeline
 from platform_console.audit import request_meta
 from platform_console.countries import country_name
 from platform_console.decorators import operator_required
@@ -151,7 +151,8 @@ def connection_activity(request: HttpRequest, account_id: str) -> HttpResponse:
         "connection": connection,
         "account": connection.account,
         "status_tone": tone_of(connection.status),
-        "events": events,
+        "events": timeline.lines(events, names={connection.account.public_id: connection.account.display_name},
+                                 link_accounts=False),
         "tab": "activity",
     }
     return render(request, "accounts/connection_activity.html", context)

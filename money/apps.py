@@ -6,6 +6,9 @@ class MoneyConfig(AppConfig):
     verbose_name = "Money"
 
     def ready(self) -> None:
+        from . import timeline
+
+        timeline.register()  # how its audit events read on Home and Activity
         from accounts import hooks
 
         from . import panels

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts import selectors as account_selectors
 
-from . import permissions, services
+from . import permissions, services, timeline
 from .audit import request_meta
 from .decorators import operator_required, public_page
 from .forms import PlatformProfileForm
@@ -32,7 +32,9 @@ def home(request: HttpRequest) -> HttpResponse:
         {"label": "In review", "count": counts["in_review"], "status": "in_review", "tone": "info"},
         {"label": "Enabled", "count": counts["enabled"], "status": "enabled", "tone": "success"},
     ]
-    return render(request, "platform_console/home.html", {"tiles": tiles, "recent_events": recent})
+    names = account_selectors.display_names({event.account_public_id for event in recent if event.account_public_id})
+    return render(request, "platform_console/home.html",
+                  {"tiles": tiles, "recent_events": timeline.lines(recent, names=names)})
 
 
 def _back(request: HttpRequest, fallback: str = "home") -> HttpResponse:

@@ -6,6 +6,9 @@ class RequirementsEngineConfig(AppConfig):
     verbose_name = "Requirements engine"
 
     def ready(self) -> None:
+        from . import timeline
+
+        timeline.register()  # how its audit events read on Home and Activity
         from accounts import hooks
 
         from . import panels, services, sweeps

@@ -6,6 +6,9 @@ class SupportCasesConfig(AppConfig):
     verbose_name = "Support cases"
 
     def ready(self) -> None:
+        from . import timeline
+
+        timeline.register()  # how its audit events read on Home and Activity
         from accounts import hooks
 
         from . import panels
