@@ -107,6 +107,17 @@
 
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape") closeMenus(null);
+    // "/" focuses the search, as in most consoles, unless the operator is typing somewhere.
+    if (event.key === "/" && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      var active = document.activeElement;
+      var typing = active && (active.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName));
+      var search = document.getElementById("global-search");
+      if (!typing && search && !document.querySelector("dialog[open]")) {
+        event.preventDefault();
+        search.focus();
+        search.select();
+      }
+    }
   });
 
   function fallbackCopy(value) {

@@ -156,3 +156,14 @@ def test_removing_a_team_member_asks_in_the_consoles_own_dialog(live_server, pag
     page.get_by_test_id("confirm-dialog").get_by_role("button", name="Remove").click()
     expect(page.get_by_role("row").filter(has_text="analyst@demo.test")).to_have_count(0)
     assert not Membership.objects.filter(user__email="analyst@demo.test").exists() and dialogs == []
+
+
+def test_slash_focuses_the_search_unless_the_operator_is_typing(live_server, page, sign_in, custom):
+    sign_in("admin@demo.test")
+    page.goto(f"{live_server.url}/accounts/")
+    page.keyboard.press("/")
+    search = page.get_by_role("searchbox", name="Search accounts")
+    expect(search).to_be_focused()
+    expect(search).to_have_value("")  # the slash is not typed into it
+    page.keyboard.type("acme/")
+    expect(search).to_have_value("acme/")  # typing in a field, "/" is a character
