@@ -172,10 +172,10 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = Account
-        fields = ["name", "email", "url", "mcc", "product_description", "support_email", "support_phone",
-                  "support_url", "phone", "address_line1", "address_line2", "address_city", "address_state",
-                  "address_postal_code"]
-        labels = {"name": "Business name", "email": "Account email", "url": "Website", "mcc": "Industry",
+        fields = ["name", "legal_name", "email", "url", "mcc", "product_description", "support_email",
+                  "support_phone", "support_url", "phone", "address_line1", "address_line2", "address_city",
+                  "address_state", "address_postal_code"]
+        labels = {"name": "Business name", "legal_name": "Legal business name", "email": "Account email", "url": "Website", "mcc": "Industry",
                   "product_description": "Product description", "support_email": "Support email",
                   "support_phone": "Support phone", "support_url": "Support website", "phone": "Business phone",
                   "address_line1": "Street address", "address_line2": "Address line 2", "address_city": "City",
@@ -183,13 +183,22 @@ class ProfileForm(forms.ModelForm):
         widgets = {"product_description": forms.Textarea(attrs={"rows": 3}),
                    "url": forms.URLInput(attrs={"placeholder": "https://"})}
 
+    # Write-only, as in onboarding: the console keeps only that one was provided.
+    tax_id = forms.CharField(label="Tax ID", required=False, max_length=40, strip=True,
+                             widget=forms.TextInput(attrs={"autocomplete": "off"}))
     confirm_clear = forms.BooleanField(label="Yes, clear the details marked above", required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, livemode: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["mcc"] = forms.ChoiceField(label="Industry", required=False,
                                                choices=[("", "Not set"), *MCC_CHOICES])
         self.country = self.instance.country
+        self.livemode = livemode
+        if self.instance.business_type == "individual":  # a person has no legal business name or tax ID
+            del self.fields["legal_name"], self.fields["tax_id"]
+        else:
+            on_file = "One is on file: leave blank to keep it." if self.instance.tax_id_provided else "None on file yet."
+            self.fields["tax_id"].help_text = f"Not shown again once saved. {on_file}"
         self.asks_to_confirm_clearing = False
         if self.is_bound:
             # A field missing from the POST keeps its value. Browsers send every input of this
@@ -203,8 +212,17 @@ class ProfileForm(forms.ModelForm):
         return [name for name in self.fields if name != "confirm_clear"]
 
     def changes(self) -> dict:
-        """The profile fields that were sent, cleaned; the service changes these and only these."""
-        return {name: self.cleaned_data[name] for name in self.profile_fields() if name in self.cleaned_data}
+        """The profile fields that were sent, cleaned; the service changes these and only these (a
+        blank tax ID keeps the one on file)."""
+        return {name: self.cleaned_data[name] for name in self.profile_fields()
+                if name in self.cleaned_data and not (name == "tax_id" and not self.cleaned_data[name])}
+
+    def clean_tax_id(self) -> str:
+        value = self.cleaned_data.get("tax_id", "")
+        if not value:
+            return ""
+        return v.validate_path("company.tax_id", value, country=self.country, livemode=self.livemode,
+                               today=timezone.localdate())
 
     def ask_to_confirm_clearing(self, fields: list[str], message: str) -> None:
         for name in fields:

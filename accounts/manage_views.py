@@ -72,7 +72,8 @@ def profile_section(request: HttpRequest, account_id: str) -> HttpResponse:
         return _section(request, "accounts/_profile_section.html", context)
     if not context["can_edit_profile"]:
         raise PermissionDenied(context["profile_reason"])
-    form = ProfileForm(request.POST if request.method == "POST" else None, instance=connection.account)
+    form = ProfileForm(request.POST if request.method == "POST" else None, instance=connection.account,
+                       livemode=connection.livemode)
     if request.method == "POST" and form.is_valid():
         try:
             manage.update_profile(actor=request.membership, connection=connection, data=form.changes(),

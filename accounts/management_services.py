@@ -43,7 +43,7 @@ def update_profile(*, actor: Membership, connection: Connection, data: dict, con
     ensure_can(actor, permissions.EDIT_PROFILE, connection)
     if not profile_editable(connection):
         raise NotAllowed("This account manages its own profile; send it a remediation link to update it.")
-    data = {k: v for k, v in data.items() if k in ACCOUNT_FIELDS}
+    data = {k: v for k, v in data.items() if k in ACCOUNT_FIELDS or (k == "tax_id" and v)}
     current = Account.objects.select_for_update().get(pk=connection.account_id)
     emptied = [f for f in data if f in RELIED_ON_FIELDS and data[f] in ("", None) and getattr(current, f)]
     if emptied and not confirm_clear:

@@ -172,3 +172,36 @@ def test_a_saved_profile_brings_the_headers_status_badge_along(operator_client, 
     assert custom_account.status != "rejected"
     badge = html.split('<span id="account-status-slot" hx-swap-oob="true">', 1)[1].split("</span></span>", 1)[0]
     assert f">{custom_account.get_status_display()}<" in badge and 'data-testid="account-status"' in badge
+
+
+def test_a_companys_legal_name_and_tax_id_are_edited_in_the_profile(operator_client, admin, custom_account):
+    client = operator_client(admin)
+    form = client.get(url(custom_account) + "?edit=1", headers=HTMX).content.decode()
+    assert "Legal business name" in form and 'name="tax_id"' in form and "None on file yet" in form
+    data = {**VALID, "legal_name": "Acme Bakery Holdings LLC", "tax_id": "12-3456789"}
+    html = client.post(url(custom_account), data, headers=HTMX).content.decode()
+    account = Account.objects.get(pk=custom_account.account_id)
+    assert account.legal_name == "Acme Bakery Holdings LLC" and account.tax_id_provided
+    assert 'data-testid="profile-tax-id">Provided' in html and "12-3456789" not in html
+    event = AuditEvent.objects.get(action="account.profile_updated")
+    assert event.after["legal_name"] == "Acme Bakery Holdings LLC" and event.after["tax_id_provided"] is True
+    assert "12-3456789" not in str(event.after) + str(event.before)  # write-only, never recorded
+
+
+def test_a_blank_tax_id_keeps_the_one_on_file_and_a_malformed_one_is_refused(operator_client, admin, custom_account):
+    Account.objects.filter(pk=custom_account.account_id).update(tax_id_provided=True)
+    client = operator_client(admin)
+    assert "One is on file" in client.get(url(custom_account) + "?edit=1", headers=HTMX).content.decode()
+    client.post(url(custom_account), {**VALID, "legal_name": "Acme Bakery LLC", "tax_id": ""}, headers=HTMX)
+    assert Account.objects.get(pk=custom_account.account_id).tax_id_provided
+    response = client.post(url(custom_account), {**VALID, "legal_name": "Acme Bakery LLC", "tax_id": "12"},
+                           headers=HTMX)
+    assert response.status_code == 422 and 'id="id_tax_id_error"' in response.content.decode()
+
+
+def test_an_individuals_profile_has_no_legal_business_name_or_tax_id(operator_client, admin, platform):
+    from tests.factories import AccountFactory
+
+    person = ConnectionFactory(platform=platform, account=AccountFactory(business_type="individual"), custom=True)
+    form = operator_client(admin).get(url(person) + "?edit=1", headers=HTMX).content.decode()
+    assert 'name="legal_name"' not in form and 'name="tax_id"' not in form
