@@ -277,3 +277,64 @@ def remove_account(request: HttpRequest, account_id: str) -> HttpResponse:
                "status_tone": tone_of(connection.status), "reauth_form": reauth_form}
     failed = request.method == "POST" and (refusal or not fresh)
     return render(request, template, context, status=422 if failed else 200)
+
+
+# --- Reject account, Pause payouts / Resume payouts ----------------------------------------------
+
+ACTIONS = {
+    "reject": {"title": "Reject account", "button": "Reject account", "done": "{name} was rejected.",
+               "refusal": manage.rejection_refusal},
+    "pause_payouts": {"title": "Pause payouts", "button": "Pause payouts", "done": "Payouts to {name} are paused.",
+                      "refusal": lambda c: manage.payouts_pause_refusal(c, pause=True)},
+    "resume_payouts": {"title": "Resume payouts", "button": "Resume payouts", "done": "Payouts to {name} resumed.",
+                       "refusal": lambda c: manage.payouts_pause_refusal(c, pause=False)},
+}
+
+
+@require_http_methods(["GET", "POST"])
+@operator_required(permissions.REJECT_ACCOUNTS)
+def reject_account(request: HttpRequest, account_id: str) -> HttpResponse:
+    return _account_action(request, account_id, "reject", lambda connection, meta: manage.reject_account(
+        actor=request.membership, connection=connection, reason=request.POST.get("reason", ""), request_meta=meta))
+
+
+@require_http_methods(["GET", "POST"])
+@operator_required(permissions.PAUSE_ACCOUNTS)
+def pause_payouts(request: HttpRequest, account_id: str) -> HttpResponse:
+    return _account_action(request, account_id, "pause_payouts", lambda connection, meta: manage.set_payouts_paused(
+        actor=request.membership, connection=connection, paused=True, request_meta=meta))
+
+
+@require_http_methods(["GET", "POST"])
+@operator_required(permissions.PAUSE_ACCOUNTS)
+def resume_payouts(request: HttpRequest, account_id: str) -> HttpResponse:
+    return _account_action(request, account_id, "resume_payouts", lambda connection, meta: manage.set_payouts_paused(
+        actor=request.membership, connection=connection, paused=False, request_meta=meta))
+
+
+def _account_action(request: HttpRequest, account_id: str, action: str, perform) -> HttpResponse:
+    """A confirmed, re-authenticated action of the ⋯ menu: the dialog explains it, the service decides."""
+    spec = ACTIONS[action]
+    connection = _connection(request, account_id)
+    refusal = spec["refusal"](connection)
+    reauth_form = security.reauth_form(request)
+    error = ""
+    if request.method == "POST" and not refusal:
+        fresh, reauth_form = security.reauthenticate(request)
+        if fresh:
+            try:
+                perform(connection, request_meta(request))
+            except NotAllowed as problem:
+                raise PermissionDenied(problem.message) from problem
+            except AccountError as problem:
+                error = problem.message
+            else:
+                messages.success(request, spec["done"].format(name=connection.account.display_name))
+                target = reverse("accounts:detail", args=[account_id])
+                return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
+    context = {"connection": connection, "account": connection.account, "refusal": refusal, "error": error,
+               "action": action, "spec": spec, "reasons": manage.REJECT_REASONS, "reauth_form": reauth_form,
+               "chosen_reason": request.POST.get("reason", "")}
+    failed = request.method == "POST" and bool(refusal or error or (reauth_form is not None and reauth_form.errors))
+    template = "accounts/account_action_dialog.html" if request.htmx else "accounts/account_action_page.html"
+    return render(request, template, context, status=422 if failed else 200)

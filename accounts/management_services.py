@@ -267,3 +267,61 @@ def remove_connection(*, actor: Membership, connection: Connection, request_meta
     record_audit(actor=actor, action="account.removed", obj=connection.account,
                  account_public_id=connection.account.public_id, livemode=connection.livemode,
                  before=before, after={"lifecycle_state": "removed"}, request_meta=request_meta)
+
+
+# --- Reject account, Pause payouts ------------------------------------------------------------
+
+REJECT_REASONS = {"fraud": "Fraud", "terms_of_service": "Terms of service", "other": "Other"}
+
+
+def rejection_refusal(connection: Connection) -> str:
+    if connection.lifecycle_state == Connection.Lifecycle.REJECTED:
+        return "This account has already been rejected."
+    if connection.lifecycle_state not in (Connection.Lifecycle.ACTIVE, Connection.Lifecycle.INVITED):
+        return "This account is no longer connected."
+    return ""
+
+
+def payouts_pause_refusal(connection: Connection, *, pause: bool) -> str:
+    if connection.lifecycle_state != Connection.Lifecycle.ACTIVE:
+        return "Only an active account's payouts can be paused or resumed."
+    if pause and connection.payouts_paused:
+        return "Payouts to this account are already paused."
+    if not pause and not connection.payouts_paused:
+        return "Payouts to this account are not paused."
+    return ""
+
+
+@transaction.atomic
+def reject_account(*, actor: Membership, connection: Connection, reason: str, request_meta=None) -> None:
+    """Reject the account for good (Stripe's reject: fraud, terms of service, other): its
+    capabilities are disabled, and it can't receive transfers or payouts any more. Irreversible."""
+    ensure_can(actor, permissions.REJECT_ACCOUNTS, connection)
+    if reason not in REJECT_REASONS:
+        raise AccountError("Choose why the account is rejected.")
+    connection = Connection.objects.select_for_update().select_related("account").get(pk=connection.pk)
+    if refusal := rejection_refusal(connection):
+        raise AccountError(refusal)
+    Connection.objects.filter(pk=connection.pk).update(lifecycle_state=Connection.Lifecycle.REJECTED,
+                                                      disabled_reason=f"rejected.{reason}")
+    record_audit(actor=actor, action="account.rejected", obj=connection.account,
+                 account_public_id=connection.account.public_id, livemode=connection.livemode,
+                 before={"lifecycle_state": connection.lifecycle_state},
+                 after={"lifecycle_state": "rejected", "reason": reason}, request_meta=request_meta)
+    connection.refresh_from_db()
+    account_changed(connection)
+
+
+@transaction.atomic
+def set_payouts_paused(*, actor: Membership, connection: Connection, paused: bool, request_meta=None) -> None:
+    """Pause payouts to the account (its balance stays and keeps receiving transfers), or resume them."""
+    ensure_can(actor, permissions.PAUSE_ACCOUNTS, connection)
+    connection = Connection.objects.select_for_update().select_related("account").get(pk=connection.pk)
+    if refusal := payouts_pause_refusal(connection, pause=paused):
+        raise AccountError(refusal)
+    Connection.objects.filter(pk=connection.pk).update(payouts_paused=paused)
+    record_audit(actor=actor, action="payouts.paused" if paused else "payouts.resumed", obj=connection.account,
+                 account_public_id=connection.account.public_id, livemode=connection.livemode,
+                 before={"payouts_paused": not paused}, after={"payouts_paused": paused}, request_meta=request_meta)
+    connection.refresh_from_db()
+    account_changed(connection)

@@ -18,6 +18,9 @@ urlpatterns = [
     path("<str:account_id>/persons/<str:person_id>/edit/", manage_views.person_form, name="person_edit"),
     path("<str:account_id>/persons/<str:person_id>/remove/", manage_views.person_remove, name="person_remove"),
     path("<str:account_id>/remove/", manage_views.remove_account, name="remove"),
+    path("<str:account_id>/reject/", manage_views.reject_account, name="reject"),
+    path("<str:account_id>/payouts/pause/", manage_views.pause_payouts, name="pause_payouts"),
+    path("<str:account_id>/payouts/resume/", manage_views.resume_payouts, name="resume_payouts"),
     path("<str:account_id>/view-as/", view_as_views.start, name="view_as_start"),
 ]
 

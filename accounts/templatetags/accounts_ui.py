@@ -69,6 +69,7 @@ def reason_label(code: str) -> str:
 @register.inclusion_tag("accounts/_account_menu.html", takes_context=True)
 def account_menu(context, connection):
     """The ⋯ menu of the details header: View Dashboard As, Copy account ID, Remove account."""
+    from accounts import management_services as manage_refusals
     from accounts.management_services import removal_refusal
     from platform_console import permissions
 
@@ -78,5 +79,14 @@ def account_menu(context, connection):
     if not removal and not can(permissions.REMOVE_ACCOUNTS):
         removal = "Only Administrators can remove accounts."
     view_as = "" if can(permissions.VIEW_AS) else "Your role cannot view the dashboard as an account."
+    pausing = "resume_payouts" if connection.payouts_paused else "pause_payouts"
+    pause = manage_refusals.payouts_pause_refusal(connection, pause=not connection.payouts_paused)
+    if not pause and not can(permissions.PAUSE_ACCOUNTS):
+        pause = "Only Administrators can pause or resume payouts."
+    reject = manage_refusals.rejection_refusal(connection)
+    if not reject and not can(permissions.REJECT_ACCOUNTS):
+        reject = "Only Administrators can reject accounts."
     return {"connection": connection, "account": connection.account, "removal_reason": removal,
-            "view_as_reason": view_as, "csrf_token": context.get("csrf_token")}
+            "view_as_reason": view_as, "csrf_token": context.get("csrf_token"), "pausing": pausing,
+            "pausing_label": "Resume payouts" if connection.payouts_paused else "Pause payouts",
+            "pause_reason": pause, "reject_reason": reject}
