@@ -154,3 +154,34 @@ def _eager_celery():
 def run_on_commit(django_capture_on_commit_callbacks):
     """Run a block and then its on-commit callbacks, as a real commit would."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_request_at_a_time_on_sqlite():
+    """The live server answers each request in a thread of its own, and on SQLite they all share
+    the test's one connection: two requests at once (an htmx search still running when a link is
+    clicked) made SQLite fail with "bad parameter or other API misuse". On SQLite the live server
+    runs its application one request at a time; PostgreSQL keeps a connection per thread."""
+    import threading
+
+    from django.conf import settings
+    from django.core.servers.basehttp import ThreadedWSGIServer
+    from django.test.testcases import LiveServerThread
+
+    if not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        yield
+        return
+
+    class SerialServer(ThreadedWSGIServer):
+        lock = threading.Lock()
+
+        def set_app(self, application):
+            def serial(environ, start_response):
+                with self.lock:
+                    return application(environ, start_response)
+
+            super().set_app(serial)
+
+    original, LiveServerThread.server_class = LiveServerThread.server_class, SerialServer
+    yield
+    LiveServerThread.server_class = original
