@@ -71,6 +71,7 @@ class ListColumn:
     annotate: Callable[[Any], Any]
     numeric: bool = False
     permission: str = ""  # shown only to operators holding it
+    text: Callable[["Connection"], str] | None = None  # the cell as plain text, for the CSV export
 
 
 list_columns: list[ListColumn] = []

@@ -7,6 +7,7 @@ SENTENCES = {
     "account.profile_updated": "updated the profile of {account}",
     "account.removed": "removed {account}",
     "account.rejected": "rejected {account}",
+    "accounts.exported": "exported the Connected accounts list",
     "payouts.paused": "paused payouts to {account}",
     "payouts.resumed": "resumed payouts to {account}",
     "capabilities.updated": "changed the capabilities of {account}",

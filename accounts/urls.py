@@ -6,6 +6,7 @@ app_name = "accounts"
 
 urlpatterns = [
     path("", views.connection_list, name="list"),
+    path("export.csv", views.connection_export, name="export"),
     path("create/", views.create_account, name="create"),
     path("<str:account_id>/", views.connection_detail, name="detail"),
     path("<str:account_id>/activity/", views.connection_activity, name="activity"),

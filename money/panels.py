@@ -68,12 +68,19 @@ def balance_cell(connection: Connection) -> str:
     )
 
 
+def balance_text(connection: Connection) -> str:
+    """The same balance for the CSV export: the amount in major units and its currency."""
+    return f"{currency.input_value(connection.money_available, connection.account.default_currency)} " \
+           f"{connection.account.default_currency.upper()}"
+
+
 BALANCE_COLUMN = ListColumn(
     header="Available balance",
     cell=balance_cell,
     annotate=selectors.annotate_available_balance,
     numeric=True,
     permission=permissions.VIEW_BALANCES,
+    text=balance_text,
 )
 
 

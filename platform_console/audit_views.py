@@ -1,15 +1,14 @@
 """The Audit log: every operator action on the platform, filterable, paginated, exportable."""
 
-import csv
 from datetime import datetime, time
 
 from django import forms
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from . import permissions
+from . import csv_export, permissions
 from .decorators import operator_required
 from .models import AuditEvent
 from .pagination import keyset_page
@@ -73,11 +72,6 @@ def current_mode(request: HttpRequest) -> str:
     return "live" if request.livemode else "test"
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @require_safe
 @operator_required(permissions.VIEW_AUDIT_LOG)
 def audit_export(request: HttpRequest) -> HttpResponse:
@@ -85,23 +79,14 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET)
     data = form.cleaned_data if form.is_valid() else {}
     events = filtered_events(request, data).order_by("-created_at", "-id")[:EXPORT_LIMIT]
-    writer = csv.writer(_Echo())
-
-    def rows():
-        yield writer.writerow(["id", "time_utc", "actor", "action", "object", "account", "livemode", "ip",
-                               "view_as_account", "before", "after"])
-        for event in events.iterator(chunk_size=2000):
-            yield writer.writerow([
-                event.public_id, event.created_at.isoformat(), _safe(event.actor_label), event.action,
-                event.object_id, event.account_public_id, event.livemode, event.ip or "", event.view_as_account,
-                _safe(str(event.before)), _safe(str(event.after)),
-            ])
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="audit-log-{request.platform.public_id}.csv"'
-    return response
-
-
-def _safe(value: str) -> str:
-    """Spreadsheet formula injection: a cell may not start with = + - @."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+    rows = (
+        [event.public_id, event.created_at.isoformat(), event.actor_label, event.action, event.object_id,
+         event.account_public_id, event.livemode, event.ip or "", event.view_as_account, event.before, event.after]
+        for event in events.iterator(chunk_size=2000)
+    )
+    return csv_export.response(
+        f"audit-log-{request.platform.public_id}.csv",
+        ["id", "time_utc", "actor", "action", "object", "account", "livemode", "ip", "view_as_account", "before",
+         "after"],
+        rows,
+    )

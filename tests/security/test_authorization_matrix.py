@@ -27,6 +27,7 @@ EXPECTED = {
     "switch_platform": (None, ANY),
     "set_mode": (None, ANY),
     "accounts:list": (P.VIEW_ACCOUNTS, None),
+    "accounts:export": (P.EXPORT_ACCOUNTS, None),
     "accounts:create": (P.VIEW_ACCOUNTS, P.CREATE_ACCOUNTS),
     "accounts:detail": (P.VIEW_ACCOUNTS, None),
     "accounts:activity": (P.VIEW_ACCOUNTS, None),
