@@ -85,6 +85,13 @@
     var button = elt && (elt.matches("button") ? elt : elt.querySelector("button[type=submit], button:not([type])"));
     return button ? button.textContent.trim() : "";
   }
+  // Links that carry the page's current filters (the list's filters change the address without
+  // reloading the page): data-with-current-query="/accounts/export.csv".
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("a[data-with-current-query]");
+    if (link) link.href = link.getAttribute("data-with-current-query") + window.location.search;
+  }, true);
+
   // Buttons of plain forms (data-confirm="…").
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-confirm]");

@@ -1,4 +1,5 @@
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -35,3 +36,20 @@ def test_admin_signs_in_searches_metadata_and_opens_an_account(live_server, page
     expect(page.get_by_test_id("account-name")).to_have_text("Acme Bakery")
     expect(page.get_by_text(target.account.public_id).first).to_be_visible()
     expect(page.get_by_test_id("metadata-section")).to_contain_text("A-1042")
+
+
+def test_export_takes_the_filters_chosen_on_the_page(live_server, page, demo_operator):
+    platform = demo_operator("admin", "admin@demo.test")
+    ConnectionFactory(platform=platform, account__name="Acme Bakery", account__country="US")
+    ConnectionFactory(platform=platform, account__name="Berlin Bikes", account__country="DE")
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Email").fill("admin@demo.test")
+    page.get_by_label("Password").fill("demo")
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/accounts/")
+    page.locator("#filter-country").select_option("DE")
+    expect(page.get_by_test_id("account-row")).to_have_count(1)
+    with page.expect_download() as download:
+        page.get_by_test_id("export-accounts").click()
+    text = Path(download.value.path()).read_text()
+    assert "Berlin Bikes" in text and "Acme Bakery" not in text
