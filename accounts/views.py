@@ -71,8 +71,8 @@ def connection_export(request: HttpRequest) -> HttpResponse:
     form = ConnectionFilterForm(request.GET)
     filters = form.filters()
     columns = [c for c in hooks.columns_for(request.membership) if c.text is not None]
-    connections = hooks.annotate_list(_filtered_connections(request, filters), columns)
-    if connections[: EXPORT_LIMIT + 1].count() > EXPORT_LIMIT:
+    matching = _filtered_connections(request, filters)
+    if matching[: EXPORT_LIMIT + 1].count() > EXPORT_LIMIT:  # counted before the columns' annotations
         messages.error(request, f"Exports are limited to {EXPORT_LIMIT:,} accounts. Narrow the list with the "
                                 "filters or the search, then export again.")
         return redirect(f"{reverse('accounts:list')}?{request.GET.urlencode()}")
@@ -84,7 +84,8 @@ def connection_export(request: HttpRequest) -> HttpResponse:
          c.get_dashboard_type_display(), c.past_due_count, c.currently_due_count,
          c.current_deadline.isoformat() if c.current_deadline else "", *[col.text(c) for col in columns],
          c.created_at.isoformat(), json.dumps(c.metadata, sort_keys=True) if c.metadata else ""]
-        for c in connections.select_related("account").order_by("-created_at", "-id").iterator(chunk_size=2000)
+        for c in hooks.annotate_list(matching, columns).select_related("account").order_by("-created_at", "-id")
+        .iterator(chunk_size=2000)
     )
     header = ["id", "name", "email", "country", "status", "dashboard_access", "past_due", "currently_due",
               "current_deadline", *[col.header.lower().replace(" ", "_") for col in columns], "created", "metadata"]

@@ -87,7 +87,7 @@ class Guard:
     """A balance the operation must not overdraw (the CHECK constraints refuse it whatever the
     operation); `refusal(balance)` is the sentence for the operator."""
 
-    account: LedgerAccount
+    account: LedgerAccount | AccountKey
     refusal: Callable[[int], MoneyError]
 
 
@@ -161,13 +161,6 @@ def execute(operation: Operation) -> Any:
                 return operation.conflicts[name]()
             raise
     raise LedgerError("an expired idempotency key could not be reused")
-
-
-def first_result(platform_id: int, key: str, operation: str) -> Any:
-    """For a request refused by a check that the first request with this key changed the answer of
-    (a reversal of what is now reversed in full, a debit under a consent since revoked): that first
-    result, or None. A repeated request answers as the first did."""
-    return idempotency.first_result(platform_id, key, operation)
 
 
 # --- running ---------------------------------------------------------------------------------
@@ -261,20 +254,17 @@ def _finish(operation: Operation, results: dict[type[models.Model], int]) -> Non
 @dataclass
 class Statement:
     table: str
-    kind: str  # "insert", "update", "touch", "lock", "constraints"
+    kind: str  # "insert", "update", "touch", "lock"
     columns: list[str] = field(default_factory=list)
     rows: list[list[Any]] = field(default_factory=list)  # values; a Ref where a row's id goes
     pk: int | None = None
     add: dict[str, int] = field(default_factory=dict)
     returns: type[models.Model] | None = None  # its id goes into the results under this model
-    sql: str = ""  # kind "constraints": literal
     params: list = field(default_factory=list)
 
 
 def _statements(operation: Operation, *, postgresql: bool) -> list[Statement]:
     statements: list[Statement] = []
-    if postgresql:
-        statements += [Statement("", "constraints", sql=sql) for sql in _constraint_modes()]
     if operation.idempotency is not None:
         claimed = idempotency.row_for(operation.platform_id, operation.idempotency, operation.result, operation.now)
         statements.append(_insert(claimed))
@@ -387,22 +377,9 @@ def _prep(f: models.Field, value: Any) -> Any:
     return f.get_db_prep_save(value, transaction.get_connection())
 
 
-_sequences: dict[str, str] = {}
-
-
-def _sequence(table: str) -> str:
-    if table not in _sequences:
-        with transaction.get_connection().cursor() as cursor:
-            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-            _sequences[table] = cursor.fetchone()[0]
-    return _sequences[table]
-
-
 def _render(statement: Statement, resolve: Callable[[Ref], tuple[str, list]]) -> tuple[str, list]:
     qn = transaction.get_connection().ops.quote_name
     table = qn(statement.table)
-    if statement.kind == "constraints":
-        return statement.sql, []
     if statement.kind == "touch":
         sql = f"UPDATE {table} SET last_activity_at = %s WHERE id = %s AND (last_activity_at IS NULL OR last_activity_at < %s)"
         return sql, [statement.params[0], statement.pk, statement.params[1]]
@@ -438,8 +415,8 @@ def _pipeline(wrapper, statements: list[Statement], *, framed: str | bool) -> di
     its own on both ends, about 50 µs, and a transfer has nine writes. Returns the inserted ids."""
     raw = wrapper.connection
     _allow_prepared(raw)
-    settings = [s.sql for s in statements if s.kind == "constraints"]
-    sql, params, returned = _composed([s for s in statements if s.kind != "constraints"])
+    settings = _constraint_modes()
+    sql, params, returned = _composed(statements)
     observe = lock_window_observer if framed else None
     timed: list[psycopg.Cursor] = []
     with wrapper.wrap_database_errors, raw.pipeline():
@@ -499,15 +476,13 @@ def _shape(statement: Statement) -> tuple:
     """What the SQL of a statement depends on, apart from its values."""
     def marker(v: Any) -> Any:
         return ("ref", v.model) if isinstance(v, Ref) else ("lookup", v.sql) if isinstance(v, Lookup) else None
-    return (statement.kind, statement.table, tuple(statement.columns), statement.returns, statement.sql,
+    return (statement.kind, statement.table, tuple(statement.columns), statement.returns,
             tuple(tuple(marker(v) for v in row) for row in statement.rows), tuple(statement.add))
 
 
 def _values(statement: Statement) -> list:
     """The parameters of a statement in the order `_render` writes their placeholders, a Ref being
     a subquery of the composed statement (no parameter) and a Lookup its own parameters."""
-    if statement.kind == "constraints":
-        return []
     if statement.kind == "touch":
         return [statement.params[0], statement.pk, statement.params[1]]
     if statement.kind == "lock":
@@ -595,7 +570,7 @@ def _one_by_one(wrapper, statements: list[Statement]) -> dict[type[models.Model]
 
     with wrapper.cursor() as cursor:
         for statement in statements:
-            if statement.kind in ("constraints", "lock"):
+            if statement.kind == "lock":
                 continue
             sql, params = _render(statement, resolve)
             cursor.execute(sql, params)

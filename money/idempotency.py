@@ -102,6 +102,9 @@ def replay(platform_id: int, request: Any, *, now: datetime) -> Model | object:
 
 
 def first_result(platform_id: int, key: str, operation: str) -> Model | None:
+    """For a request refused by a check that the first request with this key changed the answer of
+    (a reversal of what is now reversed in full, a debit under a consent since revoked): that first
+    result, or None. A repeated request answers as the first did."""
     row = IdempotencyKey.objects.filter(platform_id=platform_id, key=(key or "").strip(), operation=operation).first()
     return None if row is None else RESULT_MODELS[row.result_type].objects.filter(public_id=row.result_id).first()
 

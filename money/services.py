@@ -30,7 +30,7 @@ from platform_console.ids import new_public_id
 from platform_console.models import Membership
 
 from . import currency as currencies
-from . import engine, ledger, magic, rules
+from . import engine, idempotency, ledger, magic, rules
 from .engine import Guard, Idempotency, Operation, Precondition, Ref, Update
 from .errors import (
     AccountNotEligible,
@@ -678,7 +678,7 @@ def create_account_debit(
         amount, currency, consent = _check_debit(actor, connection, amount)
     except MoneyError:
         if actor.can(permissions.PULL_FUNDS) and (
-            first := engine.first_result(actor.platform_id, idempotency_key, "account_debit.create")
+            first := idempotency.first_result(actor.platform_id, idempotency_key, "account_debit.create")
         ):
             return first
         raise
@@ -768,7 +768,7 @@ def reverse_transfer(
         amount = _check_reversal(actor, transfer, amount, reason)
     except MoneyError:
         if actor.can(permissions.REVERSE_TRANSFERS) and (
-            first := engine.first_result(actor.platform_id, idempotency_key, "transfer_reversal.create")
+            first := idempotency.first_result(actor.platform_id, idempotency_key, "transfer_reversal.create")
         ):
             return first
         raise

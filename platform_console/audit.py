@@ -28,8 +28,8 @@ def audit_fields(
     object_type: str = "",
     object_id: str = "",
 ) -> dict[str, Any]:
-    """The columns of one audit event. `obj`, or `object_type` and `object_id` for an object that
-    is written in the same statement as its event (money.transfer_sql)."""
+    """The columns of one audit event. `obj`, or `object_type` and `object_id` for an object given
+    by its id alone (the sweeps' accounts)."""
     meta = request_meta or {}
     platform = platform or actor.platform  # type: ignore[union-attr]
     if obj is not None:
