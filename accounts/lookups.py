@@ -1,19 +1,27 @@
-"""A case-insensitive substring lookup that PostgreSQL's trigram GIN indexes can serve.
+"""Case-insensitive lookups that PostgreSQL's search indexes can serve.
 
-Django's `icontains` compiles to `UPPER(col::text) LIKE UPPER(%s)`, which a `gin_trgm_ops` index
-on the plain column cannot use. `col ILIKE %s` can. SQLite's LIKE is already case-insensitive
-(for ASCII), so there it is a plain LIKE with an escape character.
+`ilike_contains` (substring): Django's `icontains` compiles to `UPPER(col::text) LIKE UPPER(%s)`,
+which a `gin_trgm_ops` index on the plain column cannot use. `col ILIKE %s` can.
+
+`ilike_starts` (prefix, for searches too short to have a trigram): `lower(col) LIKE 'ab%'`, which
+the `text_pattern_ops` index on `lower(col)` serves as a range.
+
+SQLite's LIKE is already case-insensitive (for ASCII), so there both are a plain LIKE with an
+escape character. Either way `%`, `_` and `\\` in the value are literal.
 """
 
 from django.db.models import CharField, EmailField, Lookup
+
+
+def _escaped(value) -> str:
+    return str(value).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class ContainsInsensitive(Lookup):
     lookup_name = "ilike_contains"
 
     def get_db_prep_lookup(self, value, connection):
-        escaped = str(value).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return ("%s", [f"%{escaped}%"])
+        return ("%s", [f"%{_escaped(value)}%"])
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
@@ -22,5 +30,18 @@ class ContainsInsensitive(Lookup):
         return f"{lhs} {operator} {rhs} ESCAPE '\\'", [*lhs_params, *rhs_params]
 
 
-CharField.register_lookup(ContainsInsensitive)
-EmailField.register_lookup(ContainsInsensitive)
+class StartsWithInsensitive(Lookup):
+    lookup_name = "ilike_starts"
+
+    def get_db_prep_lookup(self, value, connection):
+        return ("%s", [f"{_escaped(str(value).lower())}%"])
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"lower({lhs}) LIKE {rhs} ESCAPE '\\'", [*lhs_params, *rhs_params]
+
+
+for lookup in (ContainsInsensitive, StartsWithInsensitive):
+    CharField.register_lookup(lookup)
+    EmailField.register_lookup(lookup)

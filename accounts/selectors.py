@@ -7,14 +7,16 @@ and it always filters by the request's platform (from the operator's own members
 import re
 from dataclasses import dataclass, field
 
+from django.db import OperationalError, transaction
 from django.db import connection as db_connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.fields.json import KeyTransform
 from django.http import Http404
+from psycopg.errors import QueryCanceled
 
 from platform_console.ids import matches_prefix
 from platform_console.models import AuditEvent, Platform
-from platform_console.pagination import CappedCount, capped_counts
+from platform_console.pagination import CappedCount, KeysetPage, capped_counts, keyset_page
 
 from .errors import AccountInOtherMode, AccountRemoved
 from .models import Account, AccountLink, Capability, Connection, Person
@@ -22,6 +24,22 @@ from .models import Account, AccountLink, Capability, Connection, Person
 MAX_QUERY_LENGTH = 200
 METADATA_KEY_MAX = 40
 ACCOUNT_ID_RE = re.compile(r"acct_[A-Za-z0-9]{1,40}")
+# A trigram index serves a substring search only when the text has three letters or digits in a
+# row (pg_trgm's words); anything shorter matches the start of a name, legal name or email.
+TRIGRAM_WORD_RE = re.compile(r"[^\W_]{3}")
+# A whole email address finds the accounts whose email is it (or starts with it): its trigrams
+# include those of ".com" or ".example", in most rows, which the trigram index reads in full.
+EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+SHORT_SEARCH_NOTE = (
+    "Short searches match the start of a name, legal name or email. Type three or more letters "
+    "or digits to search anywhere in them."
+)
+
+# How a search page stays fast whatever is typed (issue 19); see `search_page`.
+PROBE_ROWS = 1_000
+CANDIDATE_CAP = 2_000
+SCAN_ROWS = 10_000
+CANDIDATE_TIMEOUT_MS = 30
 
 
 def connections_in_scope(*, platform: Platform, livemode: bool) -> QuerySet[Connection]:
@@ -36,10 +54,11 @@ class ParsedQuery:
     """What the search box asked for. `hint` explains a query that could not be understood."""
 
     text: str = ""
-    kind: str = ""  # "", "id", "metadata", "text"
+    kind: str = ""  # "", "id", "metadata", "text", "prefix", "email"
     key: str = ""
     value: str = ""
-    hint: str = ""
+    hint: str = ""  # the query could not be understood: no results
+    note: str = ""  # how the query was understood: results shown
     filters: dict = field(default_factory=dict)
 
 
@@ -62,7 +81,27 @@ def parse_query(raw: str) -> ParsedQuery:
                 hint=f"Metadata keys are at most {METADATA_KEY_MAX} characters and cannot contain [ or ].",
             )
         return ParsedQuery(text=text, kind="metadata", key=key, value=value)
+    if "\x00" in text:
+        return ParsedQuery(text=text, kind="text", value=text)
+    if EMAIL_RE.fullmatch(text):
+        return ParsedQuery(text=text, kind="email", value=text)
+    if not TRIGRAM_WORD_RE.search(text):
+        return ParsedQuery(text=text, kind="prefix", value=text, note=SHORT_SEARCH_NOTE)
     return ParsedQuery(text=text, kind="text", value=text)
+
+
+def _text_match(query: ParsedQuery, prefix: str = "") -> Q:
+    """The accounts whose name, legal name or email the text query matches: anywhere in them
+    ("text"), at their start ("prefix"), or the email only ("email", at its start). `prefix`
+    reaches the account from another model."""
+    if query.kind == "email":
+        return Q(**{f"{prefix}email__ilike_starts": query.value})
+    lookup = "ilike_starts" if query.kind == "prefix" else "ilike_contains"
+    return (
+        Q(**{f"{prefix}name__{lookup}": query.value})
+        | Q(**{f"{prefix}legal_name__{lookup}": query.value})
+        | Q(**{f"{prefix}email__{lookup}": query.value})
+    )
 
 
 def _filter_metadata(qs: QuerySet[Connection], key: str, value: str) -> QuerySet[Connection]:
@@ -95,15 +134,10 @@ def search_connections(
         if "\x00" in query.key or "\x00" in query.value:
             return qs.none()
         qs = _filter_metadata(qs, query.key, query.value)
-    elif query.kind == "text":
+    elif query.kind in ("text", "prefix", "email"):
         if "\x00" in query.value:
             return qs.none()
-        value = query.value
-        qs = qs.filter(
-            Q(account__name__ilike_contains=value)
-            | Q(account__legal_name__ilike_contains=value)
-            | Q(account__email__ilike_contains=value)
-        )
+        qs = qs.filter(_text_match(query, prefix="account__"))
     if status:
         qs = qs.filter(status=status)
     if dashboard_type:
@@ -118,6 +152,74 @@ def search_connections(
     elif needs == "restricted_soon":
         qs = qs.filter(status=Connection.Status.RESTRICTED_SOON)
     return qs
+
+
+def search_page(
+    connections: QuerySet[Connection],
+    *,
+    platform: Platform,
+    livemode: bool,
+    query: ParsedQuery,
+    after: str = "",
+    before: str = "",
+) -> KeysetPage:
+    """A page of `connections` (from `search_connections`, perhaps annotated), at a bounded cost
+    whatever the search box holds. Newest first, as the unsearched list:
+
+    1. The next PROBE_ROWS rows of the list: a common word fills its page among them.
+    2. Otherwise the search indexes gather the matching rows, if they are at most CANDIDATE_CAP,
+       and the page is taken from those (exact, however old they are).
+    3. Otherwise (many matches, few of them recent: a common word with a rare filter) the page
+       examines at most SCAN_ROWS rows and says so; "Older" continues from there.
+
+    Which plan the database would choose (the list's order or a search index) rested on its
+    estimate of how many rows match, and a wrong estimate walked every row (issue 19).
+    """
+    if query.kind not in ("text", "prefix", "email", "metadata"):
+        return keyset_page(connections, after=after, before=before)
+    within = connections_in_scope(platform=platform, livemode=livemode)
+    page = keyset_page(connections, after=after, before=before, within=within, examine=PROBE_ROWS)
+    if page.examined is None:
+        return page
+    candidates = _candidates(platform=platform, livemode=livemode, query=query)
+    if candidates is not None:
+        return keyset_page(candidates(connections), after=after, before=before)
+    return keyset_page(connections, after=after, before=before, within=within, examine=SCAN_ROWS)
+
+
+def _candidates(*, platform: Platform, livemode: bool, query: ParsedQuery):
+    """When the search indexes find at most CANDIDATE_CAP rows: a function restricting the
+    connections to them. On PostgreSQL the query may use nothing but a bitmap of the search
+    indexes (its cost is the index entries, never a walk of the table stopped by LIMIT)."""
+    if query.kind == "metadata":
+        scope = _filter_metadata(connections_in_scope(platform=platform, livemode=livemode), query.key, query.value)
+        column = "pk__one_of"
+    else:
+        scope = Account.objects.filter(_text_match(query))
+        column = "account__one_of"
+    limited = scope.values_list("pk", flat=True)[: CANDIDATE_CAP + 1]
+    if db_connection.vendor != "postgresql":
+        found = list(limited)
+    else:
+        # A word in most rows ("example" is in every email) has index entries for most rows:
+        # reading them all takes longer than walking the list, so past CANDIDATE_TIMEOUT_MS it
+        # counts as "too many". The savepoint keeps an outer transaction usable.
+        try:
+            with transaction.atomic(), db_connection.cursor() as cursor:
+                cursor.execute(
+                    "SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off; "
+                    f"SET LOCAL statement_timeout = {CANDIDATE_TIMEOUT_MS}"
+                )
+                found = list(limited)
+                # SET LOCAL lasts to the end of the outermost transaction: undo it for the rest.
+                cursor.execute("RESET enable_seqscan; RESET enable_indexscan; RESET statement_timeout")
+        except OperationalError as error:
+            if not isinstance(error.__cause__, QueryCanceled):
+                raise
+            return None
+    if len(found) > CANDIDATE_CAP:
+        return None
+    return lambda connections: connections.filter(**{column: found})
 
 
 def status_counts(*, platform: Platform, livemode: bool) -> dict[str, CappedCount]:

@@ -15,7 +15,6 @@ from platform_console import csv_export, permissions, timeline
 from platform_console.audit import record_audit, request_meta
 from platform_console.countries import country_name
 from platform_console.decorators import operator_required
-from platform_console.pagination import keyset_page
 
 from . import hooks, manage_views, onboarding, onboarding_flow, selectors, services
 from .errors import AccountError, NotAllowed
@@ -34,7 +33,10 @@ def connection_list(request: HttpRequest) -> HttpResponse:
     connections = _filtered_connections(request, filters)
     columns = hooks.columns_for(request.membership)
     connections = hooks.annotate_list(connections, columns)
-    page = keyset_page(connections, after=filters["after"], before=filters["before"])
+    page = selectors.search_page(
+        connections, platform=request.platform, livemode=request.livemode, query=query,
+        after=filters["after"], before=filters["before"],
+    )
     context = {
         "form": form,
         "filters": filters,

@@ -39,6 +39,9 @@ class KeysetPage:
     items: list[Any]
     next_cursor: str | None  # older rows
     previous_cursor: str | None  # newer rows
+    # The page stopped at its edge (see `keyset_page`) before it was full: it examined this many
+    # rows; more may match beyond them, where the cursor on that side continues.
+    examined: int | None = None
 
     def __iter__(self):
         return iter(self.items)
@@ -51,22 +54,45 @@ class KeysetPage:
         return bool(self.next_cursor or self.previous_cursor)
 
 
-def keyset_page(queryset: QuerySet, *, after: str = "", before: str = "", size: int | None = None) -> KeysetPage:
+def keyset_page(
+    queryset: QuerySet,
+    *,
+    after: str = "",
+    before: str = "",
+    size: int | None = None,
+    within: QuerySet | None = None,
+    examine: int = 0,
+) -> KeysetPage:
     """One page of `queryset`, newest first by (created_at, id).
 
     `after` moves to older rows than the cursor, `before` to newer ones. An invalid cursor gives
     the first page.
+
+    With `within` (the unfiltered rows `queryset` was filtered from) and `examine`, the page looks
+    at no more than the next `examine` rows of `within` past the cursor, however few of them match:
+    its cost is bounded whatever the filter. A page that stops there before it is full says so
+    (`examined`), and its cursor on that side continues after the last row examined.
     """
     size = size or settings.CONSOLE_PAGE_SIZE
     after_key, before_key = decode_cursor(after), decode_cursor(before)
-    if before_key is not None:
+    newer = before_key is not None
+    edge = _edge(within, after_key, before_key, examine) if within is not None and examine else None
+    if edge is not None:
+        queryset = queryset.filter(_up_to(*edge, newer=newer))
+    if newer:
         created, pk = before_key
-        newer = queryset.filter(_beyond(created, pk, newer=True))
-        rows = list(newer.order_by("created_at", "pk")[: size + 1])
+        rows = list(queryset.filter(_beyond(created, pk, newer=True)).order_by("created_at", "pk")[: size + 1])
         has_newer = len(rows) > size
         rows = list(reversed(rows[:size]))
+        if edge is not None and not has_newer:
+            return KeysetPage(
+                items=rows,
+                next_cursor=encode_cursor(rows[-1].created_at, rows[-1].pk) if rows else None,
+                previous_cursor=encode_cursor(*edge),
+                examined=examine,
+            )
         if not rows:
-            return keyset_page(queryset, size=size)
+            return keyset_page(queryset, size=size, within=within, examine=examine)
         return KeysetPage(
             items=rows,
             next_cursor=encode_cursor(rows[-1].created_at, rows[-1].pk),
@@ -79,11 +105,35 @@ def keyset_page(queryset: QuerySet, *, after: str = "", before: str = "", size: 
     rows = list(page_qs.order_by("-created_at", "-pk")[: size + 1])
     has_older = len(rows) > size
     rows = rows[:size]
+    previous_cursor = encode_cursor(rows[0].created_at, rows[0].pk) if after_key is not None and rows else None
+    if edge is not None and not has_older:
+        return KeysetPage(
+            items=rows, next_cursor=encode_cursor(*edge), previous_cursor=previous_cursor, examined=examine
+        )
     return KeysetPage(
         items=rows,
         next_cursor=encode_cursor(rows[-1].created_at, rows[-1].pk) if has_older and rows else None,
-        previous_cursor=encode_cursor(rows[0].created_at, rows[0].pk) if after_key is not None and rows else None,
+        previous_cursor=previous_cursor,
     )
+
+
+def _edge(within: QuerySet, after_key, before_key, examine: int) -> tuple[datetime, int] | None:
+    """(created_at, id) of the `examine`-th row of `within` past the cursor, in the page's
+    direction; None when fewer rows lie there (then the page may look at all of them)."""
+    if before_key is not None:
+        rows = within.filter(_beyond(*before_key, newer=True)).order_by("created_at", "pk")
+    else:
+        rows = within.filter(_beyond(*after_key, newer=False)) if after_key is not None else within
+        rows = rows.order_by("-created_at", "-pk")
+    found = list(rows.values_list("created_at", "pk")[examine - 1 : examine])
+    return found[0] if found else None
+
+
+def _up_to(created: datetime, pk: int, *, newer: bool) -> Q:
+    """Rows from the cursor up to and including the edge row (created, pk)."""
+    if newer:
+        return Q(created_at__lte=created) & (Q(created_at__lt=created) | Q(pk__lte=pk))
+    return Q(created_at__gte=created) & (Q(created_at__gt=created) | Q(pk__gte=pk))
 
 
 def _beyond(created: datetime, pk: int, *, newer: bool) -> Q:

@@ -161,6 +161,60 @@ def pick_searches(data: Dataset, count: int, seed: int = 7) -> Searches:
     return Searches(names, emails, public_ids, metadata, kinds)
 
 
+def adversarial_searches(data: Dataset, seed: int = 11) -> dict[str, list[dict]]:
+    """What the search box accepts beyond what operators usually type (issue 19), by kind: one
+    and two characters, common and rare; punctuation and LIKE wildcards; words that match
+    nothing, alone and beside filters; a common word beside a rare filter; misspellings;
+    200-character strings; non-Latin scripts; emails whole and in part; ids; metadata pairs."""
+    rng = random.Random(seed)
+    visible = Connection.objects.filter(
+        platform_id=data.platform_id, livemode=LIVEMODE, lifecycle_state__in=Connection.VISIBLE_STATES
+    )
+    sample = list(
+        visible.filter(pk__in=[rng.randint(1, data.accounts) for _ in range(40)]).values_list(
+            "account__name", "account__email", "account__public_id", "metadata"
+        )[:8]
+    )
+    name, email, public_id, metadata = sample[0]
+    long_word = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(200))
+    return {
+        "one character": [{"q": q} for q in ("a", "m", "q", "x", "7", "é")],
+        "two characters": [{"q": q} for q in ("ma", "jo", "zq", "xq", "jj", "vv", "qz")],
+        "punctuation and wildcards": [{"q": q} for q in ("%", "_", "!", "%%", "a%b", "_a", "\\", "'", "--", "*")],
+        "no match": [{"q": q} for q in ("zzzzzz", "qwxyzzy", "xylophonist", "0000000000")],
+        "no match, filtered": [
+            {"q": "qwxyzzy", "status": "restricted"},
+            {"q": "zzzzzz", "country": "JP", "access": "express"},
+        ],
+        "common word, rare filter": [
+            {"q": "gmbh", "country": "US"},
+            {"q": "k.k.", "country": "DE"},
+            {"q": "bakery", "country": "JP", "status": "rejected"},
+            {"q": "example", "status": "rejected", "needs": "past_due"},
+        ],
+        "misspelt": [{"q": _misspell(row[0], rng)} for row in sample[1:5]],
+        "200 characters": [
+            {"q": long_word},
+            {"q": "a" * 200},
+            {"q": (name + " ") * (200 // (len(name) + 1)) + "x" * (200 % (len(name) + 1))},
+        ],
+        "non-Latin": [{"q": q} for q in ("東京", "株式会社", "ключ", "Ελλάδα", "مرحبا", "ß")],
+        "email": [
+            {"q": email},
+            {"q": email.split("@")[0]},
+            {"q": "@" + email.split("@")[1]},
+            {"q": "example"},
+        ],
+        "id": [{"q": public_id}, {"q": "acct_" + "Z" * 16}, {"q": public_id[:9]}],
+        "metadata": [
+            {"q": f"order_ref:{metadata['order_ref']}"},
+            {"q": "tier:gold"},
+            {"q": "tier:nonesuch"},
+            {"q": "nokey:novalue"},
+        ],
+    }
+
+
 def _misspell(name: str, rng: random.Random) -> str:
     """Two neighbouring letters swapped in each word: what a hurried operator types."""
     words = []

@@ -79,8 +79,33 @@ def test_an_over_long_search_gives_a_hint_and_no_results(platform, accounts):
 
 def test_percent_and_underscore_are_literal(platform, accounts):
     assert names(search(platform, "100%")) == ["100% Juice_Bar"]
-    assert names(search(platform, "e_B")) == ["100% Juice_Bar"]
-    assert search(platform, "%") != [] and names(search(platform, "%")) == ["100% Juice_Bar"]
+    assert names(search(platform, "ice_B")) == ["100% Juice_Bar"]
+    assert search(platform, "Acm_") == []  # not "Acme": _ is no wildcard
+    assert names(search(platform, "100%_")) == []
+    assert search(platform, "%") == [] and search(platform, "_") == []  # short: no name starts with them
+
+
+@pytest.mark.parametrize(
+    "text,found",
+    [
+        ("a", ["Acme Bakery"]),  # the name's start
+        ("BL", ["Blue Harbor Coffee"]),
+        ("ju", ["100% Juice_Bar"]),  # the email's start
+        ("10", ["100% Juice_Bar"]),
+        ("ak", []),  # inside "Bakery", not at a start: short searches match starts only
+        ("e_", []),
+        ("%", []),
+    ],
+)
+def test_a_search_too_short_for_a_trigram_matches_starts_and_says_so(platform, accounts, text, found):
+    assert parse_query(text).kind == "prefix" and "three or more" in parse_query(text).note
+    assert names(search(platform, text)) == found
+
+
+def test_three_letters_or_digits_in_a_row_search_anywhere(platform, accounts):
+    assert parse_query("ake").kind == "text" and not parse_query("ake").note
+    assert names(search(platform, "ake")) == ["Acme Bakery"]
+    assert names(search(platform, "a.b")) == []  # no three in a row: the start, and none starts so
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ import pytest
 from django.db import connection as db_connection
 
 from accounts.models import Account, Connection
-from accounts.selectors import parse_query, search_connections
+from accounts.selectors import connections_in_scope, parse_query, search_connections
 from tests.factories import ConnectionFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -44,3 +44,15 @@ def test_metadata_search_matches_exact_values_only(platform):
     ConnectionFactory(platform=platform, metadata={"tier": "golden"})
     found = search_connections(platform=platform, livemode=True, query=parse_query("tier:gold"))
     assert [c.pk for c in found] == [gold.pk]
+
+
+@pytest.mark.parametrize("field,index", [("name", "account_name_prefix"), ("legal_name", "account_legal_name_prefix"), ("email", "account_email_prefix")])
+def test_a_short_search_can_use_the_prefix_index(platform, field, index):
+    ConnectionFactory.create_batch(3, platform=platform)
+    assert index in plan(Account.objects.filter(**{f"{field}__ilike_starts": "Zq"}).values("pk"))
+
+
+def test_the_list_edge_is_an_index_only_scan(platform):
+    ConnectionFactory.create_batch(3, platform=platform)
+    rows = connections_in_scope(platform=platform, livemode=True).order_by("-created_at", "-pk")
+    assert "conn_list_visible" in plan(rows.values("created_at", "pk")[9:10])
