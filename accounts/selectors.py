@@ -12,11 +12,11 @@ from django.db import connection as db_connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.fields.json import KeyTransform
 from django.http import Http404
-from psycopg.errors import QueryCanceled
 
 from platform_console.ids import matches_prefix
 from platform_console.models import AuditEvent, Platform
 from platform_console.pagination import CappedCount, KeysetPage, capped_counts, keyset_page
+from platform_console.timeouts import statement_cancelled
 
 from .errors import AccountInOtherMode, AccountRemoved
 from .models import Account, AccountLink, Capability, Connection, Person
@@ -214,7 +214,7 @@ def _candidates(*, platform: Platform, livemode: bool, query: ParsedQuery):
                 # SET LOCAL lasts to the end of the outermost transaction: undo it for the rest.
                 cursor.execute("RESET enable_seqscan; RESET enable_indexscan; RESET statement_timeout")
         except OperationalError as error:
-            if not isinstance(error.__cause__, QueryCanceled):
+            if not statement_cancelled(error):
                 raise
             return None
     if len(found) > CANDIDATE_CAP:

@@ -2,6 +2,7 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +16,8 @@ from platform_console import csv_export, permissions, timeline
 from platform_console.audit import record_audit, request_meta
 from platform_console.countries import country_name
 from platform_console.decorators import operator_required
+from platform_console.pagination import KeysetPage
+from platform_console.timeouts import statement_cancelled
 
 from . import hooks, manage_views, onboarding, onboarding_flow, selectors, services
 from .errors import AccountError, NotAllowed
@@ -30,28 +33,37 @@ def connection_list(request: HttpRequest) -> HttpResponse:
     form = ConnectionFilterForm(request.GET)
     filters = form.filters()
     query = selectors.parse_query(filters["q"])
-    connections = _filtered_connections(request, filters)
     columns = hooks.columns_for(request.membership)
-    connections = hooks.annotate_list(connections, columns)
-    page = selectors.search_page(
-        connections, platform=request.platform, livemode=request.livemode, query=query,
-        after=filters["after"], before=filters["before"],
-    )
+    too_slow = False
+    try:
+        page = selectors.search_page(
+            hooks.annotate_list(_filtered_connections(request, filters), columns),
+            platform=request.platform, livemode=request.livemode, query=query,
+            after=filters["after"], before=filters["before"],
+        )
+    except OperationalError as error:  # stopped at the statement timeout: say so beside the search
+        if not statement_cancelled(error):
+            raise
+        page, too_slow = KeysetPage(items=[], next_cursor=None, previous_cursor=None), True
     context = {
         "form": form,
         "filters": filters,
         "query": query,
         "page": page,
+        "too_slow": too_slow,
         "rows": _list_rows(page, columns),
         "is_filtered": any(filters[k] for k in ("q", "status", "access", "country", "needs")),
-        "status_tabs": _status_tabs(request, filters),
         "extra_columns": columns,
-        "create_blockers": services.creation_blockers(request.membership),
-        "can_export": request.membership.can(permissions.EXPORT_ACCOUNTS),
     }
     template = "accounts/connection_list.html"
     if request.htmx and not request.htmx.history_restore_request:
-        template += "#results"
+        # Typing in the search box swaps the results only: no tabs, header or filters to work out.
+        return render(request, template + "#results", context)
+    context |= {
+        "status_tabs": _status_tabs(request, filters),
+        "create_blockers": services.creation_blockers(request.membership),
+        "can_export": request.membership.can(permissions.EXPORT_ACCOUNTS),
+    }
     return render(request, template, context)
 
 

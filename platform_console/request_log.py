@@ -8,12 +8,11 @@ import re
 import time
 import uuid
 
-from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from psycopg.errors import QueryCanceled
 
 from .client_ip import from_trusted_proxy
+from .timeouts import statement_cancelled
 
 logger = logging.getLogger("platform_console.requests")
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -48,7 +47,7 @@ class RequestLogMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         """A query PostgreSQL cancelled at the statement timeout: a page that says so, not a 500."""
-        if isinstance(exception, OperationalError) and isinstance(exception.__cause__, QueryCanceled):
+        if statement_cancelled(exception):
             logger.warning("Statement timeout on %s %s", request.method, request.path,
                            extra={"request_id": getattr(request, "request_id", "")})
             return render(request, "503_timeout.html", status=503)

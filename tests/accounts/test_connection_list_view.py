@@ -189,3 +189,16 @@ def test_the_list_filters_and_the_create_dialog_share_no_element_id(operator_cli
     ids = lambda html: set(re.findall(r'\bid="([^"]+)"', html))
     assert "filter-country" in ids(page) and "id_country" in ids(dialog)
     assert not (ids(page) & ids(dialog)), ids(page) & ids(dialog)
+
+
+def test_the_partial_sent_while_typing_computes_no_tab_counts(operator_client, admin, platform):
+    ConnectionFactory.create_batch(3, platform=platform)
+    client = operator_client(admin)
+    client.get(URL)  # warm the session
+    with CaptureQueriesContext(db_connection) as full:
+        client.get(URL, {"q": "business"})
+    with CaptureQueriesContext(db_connection) as partial:
+        response = client.get(URL, {"q": "business"}, headers={"HX-Request": "true"})
+    assert response.content.decode().lstrip().startswith('<section id="results"')
+    assert not [q for q in partial.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(partial.captured_queries) < len(full.captured_queries)

@@ -136,3 +136,24 @@ def test_the_index_only_settings_do_not_outlive_the_search(platform, many, monke
         for name, expected in (("enable_seqscan", "on"), ("enable_indexscan", "on"), ("statement_timeout", before)):
             cursor.execute(f"SHOW {name}")
             assert cursor.fetchone()[0] == expected
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # autocommit, as production: a cancelled statement ends nothing else
+def test_a_search_stopped_at_the_statement_timeout_says_so_in_the_list(operator_client, admin, connection, monkeypatch):
+    real = selectors.search_connections
+
+    def slow(**kwargs):  # the search as it is, made to take a second
+        return real(**kwargs).extra(where=["pg_sleep(1) IS NOT NULL"])
+
+    monkeypatch.setattr(selectors, "search_connections", slow)
+    with db_connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = 100")
+    try:
+        response = operator_client(admin).get(URL, {"q": "acme"}, headers={"HX-Request": "true"})
+    finally:
+        with db_connection.cursor() as cursor:
+            cursor.execute("RESET statement_timeout")
+    html = response.content.decode()
+    assert response.status_code == 200 and 'data-testid="search-too-slow"' in html
+    assert "took too long" in html and "No accounts match" not in html
