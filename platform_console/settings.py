@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "money",
     "support_cases",
 ]
+if os.environ.get("CONSOLE_BENCH") == "1":  # `manage.py bench` (tests/perf/bench), never in production
+    INSTALLED_APPS.append("tests.perf.bench")
 
 MIDDLEWARE = [
     # First: times the whole request, gives it its id, logs one line, maps a cancelled query.

@@ -7,6 +7,7 @@ os.environ.setdefault("SECRET_KEY", "tests-only-secret-key")
 # otherwise; production refuses both without these.
 os.environ.setdefault("CONSOLE_ALLOW_SQLITE", "1")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
+os.environ.setdefault("CONSOLE_BENCH", "1")  # the benchmark's own tests (tests/perf)
 
 from platform_console.settings import *
 

@@ -1,7 +1,7 @@
 """Imports follow the dependency table of style.md §3: platform_console core imports no other app;
 accounts imports only platform_console; requirements_engine, money and support_cases import
 accounts and platform_console but not one another. The shell (project urls, the shell views and
-the demo/bench commands) may import every app."""
+the demo command) may import every app; the benchmark lives outside the apps (tests/perf/bench)."""
 
 import ast
 from pathlib import Path
@@ -21,9 +21,6 @@ SHELL = {
     Path("platform_console/urls.py"),
     Path("platform_console/views.py"),
     Path("platform_console/management/commands/seed_demo.py"),
-    Path("platform_console/management/commands/bench.py"),
-    Path("platform_console/bench/dataset.py"),
-    Path("platform_console/bench/figures.py"),
 }
 
 

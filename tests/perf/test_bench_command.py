@@ -7,9 +7,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection as db_connection
 
-from platform_console.bench.figures import Pair, TransferRun
-from platform_console.bench.report import Figure, Latency, Report, percentile, spread
-from platform_console.management.commands.bench import transfer_figure
+from tests.perf.bench.figures import Pair, TransferRun
+from tests.perf.bench.management.commands.bench import transfer_figure
+from tests.perf.bench.report import Figure, Latency, Report, percentile, spread
 
 
 def test_the_bench_refuses_sqlite(monkeypatch):

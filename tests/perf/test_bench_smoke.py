@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection as db
 
-from platform_console.bench import figures
+from tests.perf.bench import figures
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

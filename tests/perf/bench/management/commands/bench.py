@@ -1,7 +1,7 @@
 """`python manage.py bench`: load N connected accounts into a PostgreSQL database of its own and
 measure the console at that size, beside Django's admin and pgbench (issue 9). `make bench`
 runs it against postgres://postgres@127.0.0.1:5432/console_bench unless DATABASE_URL says
-otherwise. The figures and what they mean are in platform_console/bench/ and the README's
+otherwise. The figures and what they mean are in tests/perf/bench/ and the README's
 Performance section."""
 
 import contextlib
@@ -18,8 +18,8 @@ from django.db import OperationalError
 from django.db import connection as db
 from django.test.utils import override_settings
 
-from platform_console.bench import dataset, figures
-from platform_console.bench.report import Figure, Latency, Report, spread
+from tests.perf.bench import dataset, figures
+from tests.perf.bench.report import Figure, Latency, Report, spread
 
 TARGETS = {
     "list_p95_ms": 50,
