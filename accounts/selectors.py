@@ -37,6 +37,7 @@ SHORT_SEARCH_NOTE = (
 
 # How a search page stays fast whatever is typed (issue 19); see `search_page`.
 PROBE_ROWS = 1_000
+PROBE_DENSE = 3  # matches among PROBE_ROWS that promise a full page within SCAN_ROWS
 CANDIDATE_CAP = 2_000
 SCAN_ROWS = 10_000
 CANDIDATE_TIMEOUT_MS = 30
@@ -167,10 +168,13 @@ def search_page(
     whatever the search box holds. Newest first, as the unsearched list:
 
     1. The next PROBE_ROWS rows of the list: a common word fills its page among them.
-    2. Otherwise the search indexes gather the matching rows, if they are at most CANDIDATE_CAP,
+    2. If they held a few matches (PROBE_DENSE or more), matches are frequent enough for the
+       page to fill within SCAN_ROWS rows: step 4.
+    3. Otherwise the search indexes gather the matching rows, if they are at most CANDIDATE_CAP,
        and the page is taken from those (exact, however old they are).
-    3. Otherwise (many matches, few of them recent: a common word with a rare filter) the page
-       examines at most SCAN_ROWS rows and says so; "Older" continues from there.
+    4. Otherwise (many matches, few of them recent: a common word with a rare filter) the page
+       examines at most SCAN_ROWS rows, stopping when it is full; if it is not, it says so, and
+       "Older" continues from there.
 
     Which plan the database would choose (the list's order or a search index) rested on its
     estimate of how many rows match, and a wrong estimate walked every row (issue 19).
@@ -181,8 +185,7 @@ def search_page(
     page = keyset_page(connections, after=after, before=before, within=within, examine=PROBE_ROWS)
     if page.examined is None:
         return page
-    candidates = _candidates(platform=platform, livemode=livemode, query=query)
-    if candidates is not None:
+    if len(page) < PROBE_DENSE and (candidates := _candidates(platform=platform, livemode=livemode, query=query)):
         return keyset_page(candidates(connections), after=after, before=before)
     return keyset_page(connections, after=after, before=before, within=within, examine=SCAN_ROWS)
 

@@ -83,6 +83,15 @@ def test_many_matches_far_apart_examine_a_bounded_number_of_rows_and_continue(pl
     assert [p.examined for p in pages] == [5, 5, None]  # the last 2 rows are fewer than 5: all of them
 
 
+def test_matches_among_the_newest_rows_go_on_walking_the_list_not_the_indexes(platform, many, monkeypatch, settings):
+    settings.CONSOLE_PAGE_SIZE = 3
+    monkeypatch.setattr(selectors, "PROBE_ROWS", 2)  # one match among them: frequent enough
+    monkeypatch.setattr(selectors, "PROBE_DENSE", 1)
+    monkeypatch.setattr(selectors, "SCAN_ROWS", 5)
+    first = page(platform, "match")
+    assert names(first) == MATCHES[:2] and first.examined == 5
+
+
 def test_a_bounded_page_without_matches_says_how_far_it_looked(operator_client, admin, platform, many, monkeypatch):
     monkeypatch.setattr(selectors, "PROBE_ROWS", 2)
     monkeypatch.setattr(selectors, "CANDIDATE_CAP", 1)

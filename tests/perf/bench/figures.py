@@ -76,10 +76,11 @@ class Pages:
 
     def repeat(self, client: Client, url: str, params_list: list[dict], rounds: int) -> Latency:
         samples = []
+        cpu = time.process_time()
         for n in range(rounds):
             elapsed, _ = self.get(client, url, params_list[n % len(params_list)])
             samples.append(elapsed)
-        return Latency(samples)
+        return Latency(samples, cpu_ms=(time.process_time() - cpu) * 1000 / rounds)
 
     def warm(self, requests: int = 5) -> None:
         for _ in range(requests):

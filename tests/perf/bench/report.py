@@ -32,6 +32,7 @@ class Latency:
 
     samples_ms: list[float]
     queries: int | None = None
+    cpu_ms: float | None = None  # this process's CPU per request (Python and the driver; not PostgreSQL's)
 
     @property
     def p50(self) -> float:
@@ -53,6 +54,7 @@ class Latency:
             "p99_ms": round(self.p99, 2),
             "max_ms": round(max(self.samples_ms), 2) if self.samples_ms else None,
             **({"queries": self.queries} if self.queries is not None else {}),
+            **({"cpu_ms": round(self.cpu_ms, 2)} if self.cpu_ms is not None else {}),
         }
 
     def text(self) -> str:
