@@ -16,17 +16,23 @@ SESSION_PLATFORM = "console_platform_id"
 SESSION_LIVEMODE = "console_livemode"
 
 
-def _membership_for(request: HttpRequest) -> Membership | None:
+def _memberships_of(request: HttpRequest) -> tuple[Membership | None, list[Membership]]:
+    """The membership the request acts as (the platform chosen in the session, else the oldest)
+    and the operator's others (the platform switcher lists them), from one query and its roles'."""
     user = request.user
     if not user.is_authenticated:
-        return None
-    memberships = Membership.objects.filter(user=user).select_related("platform", "user").prefetch_related("roles")
+        return None, []
+    memberships = list(
+        Membership.objects.filter(user=user)
+        .select_related("platform", "user")
+        .prefetch_related("roles")
+        .order_by("created_at", "id")
+    )
+    if not memberships:
+        return None, []
     chosen = request.session.get(SESSION_PLATFORM)
-    if chosen is not None:
-        membership = next(iter(memberships.filter(platform_id=chosen)), None)
-        if membership is not None:
-            return membership
-    return next(iter(memberships.order_by("created_at", "id")[:1]), None)
+    current = next((m for m in memberships if m.platform_id == chosen), memberships[0])
+    return current, [m for m in memberships if m is not current]
 
 
 class OperatorContextMiddleware:
@@ -36,7 +42,7 @@ class OperatorContextMiddleware:
     def __call__(self, request: HttpRequest):
         if not getattr(request, "request_id", ""):  # set by request_log, first in MIDDLEWARE
             request.request_id = uuid.uuid4().hex
-        request.membership = _membership_for(request)
+        request.membership, request.other_memberships = _memberships_of(request)
         request.platform = request.membership.platform if request.membership else None
         if request.user.is_authenticated:
             sessions.enforce(request)  # idle timeout and lifetime; may sign the operator out

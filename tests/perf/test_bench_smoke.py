@@ -28,6 +28,12 @@ FIGURES = {
     "sweep.backlog.hold",
     "sweep.backlog.release",
     "sweep.backlog.deadline",
+    "python.list",
+    "python.details",
+    *(f"search.adversarial.{kind.replace(' ', '_').replace(',', '')}" for kind in figures.ADVERSARIAL_KINDS),
+    *(f"http.{page}.{clients}" for page in ("list", "deep_page", "search", "details", "admin_changelist")
+      for clients in (1, 2)),
+    "http.mixed",
 }
 
 
@@ -53,6 +59,9 @@ def test_the_bench_loads_a_thousand_accounts_and_reports_every_figure(tmp_path):
         skip_pgbench=not with_pgbench,
         pgbench_db=_pgbench_database(),
         backlog=300,
+        http_clients="1,2",
+        http_seconds=0.3,
+        http_workers=2,
         stdout=out,
     )
 
@@ -93,6 +102,18 @@ def test_the_bench_loads_a_thousand_accounts_and_reports_every_figure(tmp_path):
     details = by_key["details"]["data"]
     assert details["queries"] == details["queries_plain_account"] > 0
     assert "Connected accounts, first page" in out.getvalue()
+    # Every search the box accepts was measured, each query on its own, and over HTTP every page
+    # answered 200 at each client count, gunicorn's CPU counted; the mixed load ran both groups.
+    adversarial = [figure for key, figure in by_key.items() if key.startswith("search.adversarial.")]
+    assert adversarial and all(q["n"] >= 3 for figure in adversarial for q in figure["data"]["queries"])
+    for page in ("list", "deep_page", "search", "details", "admin_changelist"):
+        for clients in (1, 2):
+            data = by_key[f"http.{page}.{clients}"]["data"]
+            assert data["n"] > 0 and data["errors"] == 0 and data["gunicorn_cpu_ms"] > 0
+    assert by_key["http.list.2"]["target"] == ""  # judged at 4 clients only
+    mixed = by_key["http.mixed"]["data"]
+    assert mixed["list"]["n"] > 0 and mixed["search"]["n"] > 0 and mixed["errors"] == 0
+    assert by_key["python.list"]["data"]["cpu_ms"] > 0
     # The backlog run holds, then releases, as many connections as it set up, audited once each.
     hold, release = by_key["sweep.backlog.hold"]["data"], by_key["sweep.backlog.release"]["data"]
     assert hold["changed"] >= release["changed"] > 0 and hold["ms_per_change"] > 0

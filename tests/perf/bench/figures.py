@@ -92,15 +92,20 @@ def list_first_page(pages: Pages, rounds: int) -> Latency:
     return pages.repeat(pages.operator, LIST_URL, [{}], rounds)
 
 
+def deep_cursor(data: Dataset) -> str:
+    """The list's cursor at the row half way down (N/2)."""
+    scope = Connection.objects.filter(
+        platform_id=data.platform_id, livemode=LIVEMODE, lifecycle_state__in=Connection.VISIBLE_STATES
+    )
+    edge = scope.order_by("-created_at", "-pk").values_list("created_at", "pk")[data.accounts // 2]
+    return encode_cursor(*edge)
+
+
 def list_deep_pages(pages: Pages, rounds: int) -> tuple[Latency, int]:
     """Older pages from the middle of the list: a cursor for the row at N/2, then each following
     page by its "Older" link, as an operator paging on would. Returns the depth reached too."""
-    scope = Connection.objects.filter(
-        platform_id=pages.data.platform_id, livemode=LIVEMODE, lifecycle_state__in=Connection.VISIBLE_STATES
-    )
     depth = pages.data.accounts // 2
-    edge = scope.order_by("-created_at", "-pk").values_list("created_at", "pk")[depth]
-    cursor = encode_cursor(*edge)
+    cursor = deep_cursor(pages.data)
     samples = []
     for _ in range(rounds):
         elapsed, html = pages.get(pages.operator, LIST_URL, {"after": cursor})
@@ -162,6 +167,12 @@ def pick_searches(data: Dataset, count: int, seed: int = 7) -> Searches:
     return Searches(names, emails, public_ids, metadata, kinds)
 
 
+ADVERSARIAL_KINDS = (
+    "one character", "two characters", "punctuation and wildcards", "no match", "no match, filtered",
+    "common word, rare filter", "misspelt", "200 characters", "non-Latin", "email", "id", "metadata",
+)
+
+
 def adversarial_searches(data: Dataset, seed: int = 11) -> dict[str, list[dict]]:
     """What the search box accepts beyond what operators usually type (issue 19), by kind: one
     and two characters, common and rare; punctuation and LIKE wildcards; words that match
@@ -171,14 +182,13 @@ def adversarial_searches(data: Dataset, seed: int = 11) -> dict[str, list[dict]]
     visible = Connection.objects.filter(
         platform_id=data.platform_id, livemode=LIVEMODE, lifecycle_state__in=Connection.VISIBLE_STATES
     )
+    columns = ("account__name", "account__email", "account__public_id", "metadata")
     sample = list(
-        visible.filter(pk__in=[rng.randint(1, data.accounts) for _ in range(40)]).values_list(
-            "account__name", "account__email", "account__public_id", "metadata"
-        )[:8]
-    )
+        visible.filter(pk__in=[rng.randint(1, data.accounts) for _ in range(40)]).values_list(*columns)[:8]
+    ) or list(visible.values_list(*columns)[:8])
     name, email, public_id, metadata = sample[0]
     long_word = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(200))
-    return {
+    mix = {
         "one character": [{"q": q} for q in ("a", "m", "q", "x", "7", "é")],
         "two characters": [{"q": q} for q in ("ma", "jo", "zq", "xq", "jj", "vv", "qz")],
         "punctuation and wildcards": [{"q": q} for q in ("%", "_", "!", "%%", "a%b", "_a", "\\", "'", "--", "*")],
@@ -214,6 +224,8 @@ def adversarial_searches(data: Dataset, seed: int = 11) -> dict[str, list[dict]]
             {"q": "nokey:novalue"},
         ],
     }
+    assert tuple(mix) == ADVERSARIAL_KINDS
+    return mix
 
 
 def _misspell(name: str, rng: random.Random) -> str:

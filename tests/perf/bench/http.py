@@ -58,6 +58,7 @@ class Gunicorn:
         self.port = _free_port()
         self.process: subprocess.Popen | None = None
         self._static = tempfile.TemporaryDirectory(prefix="bench-static-")
+        self._log = tempfile.TemporaryFile(prefix="bench-gunicorn-")  # noqa: SIM115 (closed in __exit__)
 
     def __enter__(self) -> Self:
         env = {
@@ -82,12 +83,15 @@ class Gunicorn:
                 "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers), "--timeout", "30",
                 "--log-level", "warning",
             ],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            # Its log (a line per request) goes to a file: a pipe nobody reads would fill and
+            # stop every worker mid-request.
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self._log,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise HttpBenchError(f"gunicorn stopped: {self.process.stderr.read().decode()[-2000:]}")
+                self._log.seek(0)
+                raise HttpBenchError(f"gunicorn stopped: {self._log.read().decode()[-2000:]}")
             with contextlib.suppress(OSError):
                 status, _ = request(self.port, "/healthz", {})
                 if status == 200:
@@ -95,6 +99,20 @@ class Gunicorn:
             time.sleep(0.2)
         self.__exit__()
         raise HttpBenchError("gunicorn did not answer /healthz within 60 s")
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) of the master and its workers so far, from /proc."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        pids = [self.process.pid]
+        children = f"/proc/{self.process.pid}/task/{self.process.pid}/children"
+        with contextlib.suppress(OSError), open(children) as listed:
+            pids += [int(pid) for pid in listed.read().split()]
+        for pid in pids:
+            with contextlib.suppress(OSError, ValueError, IndexError), open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+        return total
 
     def __exit__(self, *exc) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -104,6 +122,7 @@ class Gunicorn:
             except subprocess.TimeoutExpired:
                 self.process.kill()
         self._static.cleanup()
+        self._log.close()
 
 
 def session_cookie(user_id: int) -> dict:
@@ -146,6 +165,7 @@ class Load:
     seconds: float
     latencies: dict[str, list[float]]
     errors: dict[str, list[str]]
+    cpu_seconds: float | None = None  # of `on_counting` over the counted seconds
 
     def per_second(self, name: str) -> float:
         return len(self.latencies[name]) / self.seconds
@@ -154,9 +174,10 @@ class Load:
         return Latency(self.latencies[name])
 
 
-def run_load(port: int, groups: list[tuple[Target, int]], seconds: float, warm: float = 1.0) -> Load:
+def run_load(port: int, groups: list[tuple[Target, int]], seconds: float, warm: float = 1.0, on_counting=None) -> Load:
     """`clients` threads per target, all started together, each sending its target's requests one
-    after another for `warm` seconds (not counted) and then `seconds`."""
+    after another for `warm` seconds (not counted) and then `seconds`. `on_counting`, if given, is
+    read when counting starts and when it ends (a CPU clock)."""
     latencies = {target.name: [] for target, _ in groups}
     errors = {target.name: [] for target, _ in groups}
     lock = threading.Lock()
@@ -195,20 +216,28 @@ def run_load(port: int, groups: list[tuple[Target, int]], seconds: float, warm: 
     timing["counted_from"] = began + warm
     timing["end"] = began + warm + seconds
     start.wait()
+    cpu = None
+    if on_counting is not None:
+        time.sleep(max(0.0, timing["counted_from"] - time.perf_counter()))
+        cpu = on_counting()
+        time.sleep(max(0.0, timing["end"] - time.perf_counter()))
+        cpu = on_counting() - cpu
     for thread in threads:
         thread.join(timeout=seconds + warm + 120)
-    return Load(seconds=seconds, latencies=latencies, errors=errors)
+    return Load(seconds=seconds, latencies=latencies, errors=errors, cpu_seconds=cpu)
 
 
 @dataclass
 class HttpRow:
-    """One page at one client count."""
+    """One page at one client count; `cpu_ms` is gunicorn's CPU per request (Python, the driver,
+    the server's own work: all but PostgreSQL's and the clients')."""
 
     page: str
     clients: int
     per_second: float
     latency: Latency
     errors: int
+    cpu_ms: float | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -217,18 +246,23 @@ class HttpRow:
             "per_second": round(self.per_second, 1),
             **self.latency.as_dict(),
             "errors": self.errors,
+            "gunicorn_cpu_ms": round(self.cpu_ms, 2) if self.cpu_ms is not None else None,
         }
 
 
-def pages_over_http(port: int, targets: list[Target], clients: list[int], seconds: float) -> list[HttpRow]:
+def pages_over_http(server: Gunicorn, targets: list[Target], clients: list[int], seconds: float) -> list[HttpRow]:
     rows = []
     for count in clients:
         for target in targets:
-            load = run_load(port, [(target, count)], seconds)
+            load = run_load(server.port, [(target, count)], seconds, warm=min(1.0, seconds), on_counting=server.cpu_seconds)
             failed = load.errors[target.name]
             if failed and not load.latencies[target.name]:
                 raise HttpBenchError(f"every request to {target.path} failed: {failed[:3]}")
-            rows.append(HttpRow(target.name, count, load.per_second(target.name), load.latency(target.name), len(failed)))
+            served = len(load.latencies[target.name]) + len(failed)
+            cpu = (load.cpu_seconds * 1000 / served) if load.cpu_seconds is not None and served else None
+            rows.append(
+                HttpRow(target.name, count, load.per_second(target.name), load.latency(target.name), len(failed), cpu)
+            )
     return rows
 
 
@@ -250,7 +284,7 @@ class Mixed:
 
 def mixed_load(port: int, listing: Target, searches: Target, seconds: float) -> Mixed:
     """3 clients on the worst searches beside 2 on the list: what slow searches do to the list."""
-    load = run_load(port, [(searches, 3), (listing, 2)], seconds)
+    load = run_load(port, [(searches, 3), (listing, 2)], seconds, warm=min(1.0, seconds))
     return Mixed(
         list_latency=load.latency(listing.name),
         list_per_second=load.per_second(listing.name),

@@ -19,6 +19,7 @@ from django.db import connection as db
 from django.test.utils import override_settings
 
 from tests.perf.bench import dataset, figures
+from tests.perf.bench import http as over_http
 from tests.perf.bench.report import Figure, Latency, Report, spread
 
 TARGETS = {
@@ -30,6 +31,9 @@ TARGETS = {
     "transfers_over_pgbench": 0.6,  # the median pair's, at the most workers
     "sweep_over_update": 2,
     "sweep_ms_per_change": 0.5,
+    "python_ms_per_page": 5,  # this process's CPU per list or details request
+    "http_list_over_admin": 5,  # throughput, at 4 clients
+    "mixed_list_p95_ms": 100,
 }
 
 
@@ -100,7 +104,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--sweeps-only", action="store_true", help="measure the sweeps only (no pages, no transfers)"
         )
+        parser.add_argument(
+            "--pages-only", action="store_true", help="measure the pages and searches only (in-process and over HTTP)"
+        )
         parser.add_argument("--markdown", action="store_true", help="also print the table as Markdown")
+        parser.add_argument("--skip-http", action="store_true", help="no figures over real HTTP (gunicorn)")
+        parser.add_argument(
+            "--http-workers", type=int, default=4, help="gunicorn sync workers for the HTTP figures (4)"
+        )
+        parser.add_argument(
+            "--http-clients", default="1,4,16", help="concurrent HTTP clients, one run each (1,4,16)"
+        )
+        parser.add_argument(
+            "--http-seconds", type=float, default=5.0, help="seconds of each HTTP run; the mixed load runs twice as long (5)"
+        )
 
     def handle(self, *args, **options):
         if db.vendor != "postgresql":
@@ -130,11 +147,15 @@ class Command(BaseCommand):
             return
         report = Report(accounts=data.accounts, machine=self._machine(), dataset=data.as_dict())
         if not options["sweeps_only"]:
-            self._pages(report, data, options["requests"])
-            self._transfers(report, data, workers, options)
-        self._sweeps(report, data)
-        if options["backlog"]:
-            self._backlog(report, data, options["backlog"])
+            worst_searches = self._pages(report, data, options["requests"])
+            if not options["skip_http"]:
+                self._http(report, data, options, worst_searches)
+            if not options["pages_only"]:
+                self._transfers(report, data, workers, options)
+        if not options["pages_only"]:
+            self._sweeps(report, data)
+            if options["backlog"]:
+                self._backlog(report, data, options["backlog"])
         report.machine["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
         self.stdout.write("")
         self.stdout.write(report.table())
@@ -238,7 +259,9 @@ class Command(BaseCommand):
     def _say(self, text: str) -> None:
         self.stdout.write(text)
 
-    def _pages(self, report: Report, data: dataset.Dataset, rounds: int) -> None:
+    def _pages(self, report: Report, data: dataset.Dataset, rounds: int) -> list[dict]:
+        """The pages in this process (server time, no network); returns the slowest searches of the
+        adversarial mix, for the mixed load over HTTP."""
         pages = figures.Pages(data)
         pages.warm()
         self._say("Measuring pages…")
@@ -325,6 +348,118 @@ class Command(BaseCommand):
                 admin.as_dict(),
             )
         )
+        limit = TARGETS["python_ms_per_page"]
+        for key, label, latency in (("list", "Connected accounts", first), ("details", "Account details", details)):
+            report.add(
+                Figure(
+                    f"python.{key}",
+                    f"{label}: CPU of this process per request",
+                    f"{latency.cpu_ms:.1f} ms",
+                    f"server time p50 {latency.p50:.1f} ms",
+                    "",
+                    f"≤ {limit} ms",
+                    latency.cpu_ms <= limit,
+                    {"cpu_ms": round(latency.cpu_ms, 2), "p50_ms": round(latency.p50, 2)},
+                )
+            )
+        return self._adversarial(report, pages, rounds)
+
+    def _adversarial(self, report: Report, pages: figures.Pages, rounds: int) -> list[dict]:
+        """Every kind of search the box accepts (figures.adversarial_searches), each query on its
+        own; a kind meets the target when each of its queries does."""
+        self._say("Adversarial searches…")
+        per_query = max(3, rounds // 10)
+        limit = TARGETS["search_p95_ms"]
+        measured = []
+        for kind, params_list in figures.adversarial_searches(pages.data).items():
+            queries = []
+            for params in params_list:
+                latency = pages.repeat(pages.operator, figures.LIST_URL, [params], per_query)
+                queries.append((latency, params))
+                measured.append((latency.p95, params))
+            pooled = Latency([ms for latency, _ in queries for ms in latency.samples_ms])
+            slowest, slowest_params = max(queries, key=lambda found: found[0].p95)
+            report.add(
+                Figure(
+                    "search.adversarial." + kind.replace(" ", "_").replace(",", ""),
+                    f"Search, {kind} ({len(queries)} queries)",
+                    pooled.text(),
+                    f"slowest {_short(slowest_params)}: p95 {slowest.p95:.1f} ms",
+                    "",
+                    f"each p95 < {limit} ms",
+                    all(latency.p95 < limit for latency, _ in queries),
+                    {
+                        **pooled.as_dict(),
+                        "queries": [{"params": params, **latency.as_dict()} for latency, params in queries],
+                    },
+                )
+            )
+        measured.sort(key=lambda found: found[0], reverse=True)
+        return [params for _, params in measured[:6]]
+
+    def _http(self, report: Report, data: dataset.Dataset, options, worst_searches: list[dict]) -> None:
+        """The pages over real HTTP: gunicorn with --http-workers sync workers, 1, 4 and 16
+        concurrent clients per page, then the mixed load."""
+        try:
+            clients = sorted({int(n) for n in options["http_clients"].split(",") if n.strip()})
+        except ValueError as error:
+            raise CommandError("--http-clients is a comma-separated list of numbers, e.g. 1,4,16") from error
+        seconds, workers = options["http_seconds"], options["http_workers"]
+        self._say(f"Pages over HTTP: gunicorn, {workers} workers; {clients} clients, {seconds:g} s each…")
+        operator = over_http.session_cookie(data.admin_user_id)
+        staff = over_http.session_cookie(data.staff_user_id)
+        searches = figures.pick_searches(data, 40)
+        targets = [
+            over_http.Target("list", figures.LIST_URL, operator),
+            over_http.Target("deep page", figures.LIST_URL, operator, [{"after": figures.deep_cursor(data)}]),
+            over_http.Target("search", figures.LIST_URL, operator, searches.names + searches.emails),
+            over_http.Target("details", f"/accounts/{data.details_account}/", operator),
+            over_http.Target("admin changelist", figures.ADMIN_URL, staff),
+        ]
+        try:
+            with over_http.Gunicorn(workers) as server:
+                rows = over_http.pages_over_http(server, targets, clients, seconds)
+                mixed = over_http.mixed_load(
+                    server.port,
+                    over_http.Target("list", figures.LIST_URL, operator),
+                    over_http.Target("worst searches", figures.LIST_URL, operator, worst_searches),
+                    seconds * 2,
+                )
+        except over_http.HttpBenchError as error:
+            raise CommandError(str(error)) from error
+        admin = {row.clients: row for row in rows if row.page == "admin changelist"}
+        limit = TARGETS["http_list_over_admin"]
+        for row in rows:
+            baseline = admin[row.clients]
+            ratio = row.per_second / baseline.per_second if baseline.per_second and row is not baseline else None
+            judged = row.page == "list" and row.clients == 4
+            report.add(
+                Figure(
+                    f"http.{row.page.replace(' ', '_')}.{row.clients}",
+                    f"HTTP {row.page}, {row.clients} client{'s' if row.clients > 1 else ''}",
+                    f"{row.per_second:,.0f}/s; {row.latency.text()}"
+                    + (f" ({row.cpu_ms:.1f} ms gunicorn CPU each)" if row.cpu_ms else ""),
+                    f"admin {baseline.per_second:,.0f}/s" if row is not baseline else "",
+                    f"{ratio:.1f}×" if ratio else "",
+                    f"≥ {limit}× admin's requests/s" if judged else "",
+                    (ratio or 0) >= limit if judged else None,
+                    {**row.as_dict(), "workers": workers, "over_admin": round(ratio, 2) if ratio else None},
+                )
+            )
+        limit = TARGETS["mixed_list_p95_ms"]
+        report.add(
+            Figure(
+                "http.mixed",
+                "HTTP mixed load: 2 clients on the list beside 3 on the worst searches",
+                f"list {mixed.list_per_second:,.0f}/s; {mixed.list_latency.text()}",
+                f"searches {mixed.search_per_second:,.0f}/s, p95 {mixed.search_latency.p95:.1f} ms",
+                "",
+                f"list p95 < {limit} ms",
+                mixed.list_latency.p95 < limit and not mixed.errors,
+                {**mixed.as_dict(), "workers": workers, "searches": worst_searches},
+            )
+        )
+        self._say(f"  done ({time.strftime('%H:%M:%S')})")
 
     def _transfers(self, report: Report, data: dataset.Dataset, workers: list[int], options) -> None:
         seconds, largest = options["seconds"], max(workers)
@@ -516,6 +651,11 @@ def _transfer_target(count: int, largest: int) -> tuple[str, float | None]:
         limit = TARGETS["transfers_over_pgbench"]
         return f"median ≥ {limit}× pgbench at {count} workers", limit
     return "", None
+
+
+def _short(params: dict, width: int = 28) -> str:
+    text = " ".join(f"{key}={value}" if key != "q" else repr(value) for key, value in params.items())
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _median(values: list[float | None]) -> float | None:
