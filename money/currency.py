@@ -131,7 +131,12 @@ def input_value(amount: int | None, currency: str) -> str:
 
 
 def _locale() -> str:
-    return translation.to_locale(translation.get_language() or "en-us")
+    return _to_locale(translation.get_language() or "en-us")
+
+
+@lru_cache(maxsize=64)
+def _to_locale(language: str) -> str:
+    return translation.to_locale(language)
 
 
 @lru_cache(maxsize=64)
@@ -147,15 +152,46 @@ def _pattern(locale: str, digits: int):
     return parsed, pattern
 
 
+@lru_cache(maxsize=256)
+def _formatter(locale: str, currency: str, digits: int):
+    """Babel's formatting of `currency` in `locale`, or a faster equal one: Babel works through
+    the pattern on every call (30 µs; 25 of them on each page of the Connected accounts list).
+    Where the pattern is the common kind (groups of three, the sign and the symbol before or
+    after), Python's own digit grouping with the locale's symbols swapped in does the same; it is
+    used only if it gives exactly Babel's text for a set of probe amounts, else Babel is."""
+    parsed, pattern = _pattern(locale, digits)
+    code = currency.upper()
+
+    def babel(value: Decimal) -> str:
+        return pattern.apply(value, parsed, currency=code, currency_digits=False)
+
+    if pattern.grouping != (3, 3) or pattern.scale or pattern.int_prec[0] != 1:
+        return babel
+    symbols = parsed.number_symbols.get(parsed.default_numbering_system or "latn") or {}
+    try:
+        separators = str.maketrans({",": symbols["group"], ".": symbols["decimal"]})
+        symbol = get_currency_symbol(code, parsed)
+        minus = symbols["minusSign"]
+    except (KeyError, TypeError):
+        return babel
+    prefixes = [part.replace("¤", symbol).replace("-", minus) for part in pattern.prefix]
+    suffixes = [part.replace("¤", symbol).replace("-", minus) for part in pattern.suffix]
+
+    def fast(value: Decimal) -> str:
+        negative = value < 0
+        number = f"{-value if negative else value:,.{digits}f}".translate(separators)
+        return f"{prefixes[negative]}{number}{suffixes[negative]}"
+
+    probes = [Decimal(n).scaleb(-digits) for n in (0, 1, -1, 7, 99, -250, 100_000, 123_456_789, -987_654_321_012)]
+    return fast if all(fast(value) == babel(value) for value in probes) else babel
+
+
 def format_money(amount: int | None, currency: str, locale: str | None = None) -> str:
     """Minor units -> '$1,250.00', '¥500', '-€3.10', in the operator's locale."""
     if amount is None or not currency:
         return "—"
     digits = exponent(currency)
-    parsed, pattern = _pattern(locale or _locale(), digits)
-    return pattern.apply(
-        to_decimal(amount, currency), parsed, currency=currency.upper(), currency_digits=False
-    )
+    return _formatter(locale or _locale(), currency.lower(), digits)(to_decimal(amount, currency))
 
 
 def currency_label(currency: str) -> str:

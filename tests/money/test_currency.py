@@ -132,3 +132,33 @@ def test_the_money_template_filter_formats_minor_units():
         "{% load money_ui %}{{ 125050|money:'usd' }} {{ 500|money:'jpy' }} {{ None|money:'usd' }}"
     ).render(Context())
     assert html == "$1,250.50 ¥500 —"
+
+
+
+def test_the_fast_formatting_is_babels_text_in_every_locale_it_serves():
+    """money.currency takes a faster path than Babel's only where it gave Babel's exact text for
+    its probe amounts; here every Babel locale, four currencies and amounts the probes never tried
+    must agree with Babel's own formatting too (and a locale it cannot serve, such as en_IN with
+    its groups of two, is formatted by Babel)."""
+    import random
+
+    from babel import localedata
+
+    from money.currency import _formatter, _pattern, exponent, format_money, to_decimal
+
+    rng = random.Random(5)
+    amounts = [0, 5, -5, 1234, -99999, 10**9 + 7, *(rng.randint(-10**13, 10**13) for _ in range(40))]
+    served = 0
+    for locale in localedata.locale_identifiers():
+        for currency in ("usd", "eur", "jpy", "bhd"):
+            digits = exponent(currency)
+            if _formatter(locale, currency, digits).__name__ != "fast":
+                continue
+            served += 1
+            parsed, pattern = _pattern(locale, digits)
+            for amount in amounts:
+                babel = pattern.apply(to_decimal(amount, currency), parsed, currency=currency.upper(), currency_digits=False)
+                assert format_money(amount, currency, locale) == babel, (locale, currency, amount)
+    assert served > 1000  # most locales take the fast path
+    assert _formatter("en_IN", "usd", 2).__name__ == "babel"
+    assert format_money(123456789, "usd", "en_IN") == "$12,34,567.89"
