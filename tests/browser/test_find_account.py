@@ -53,3 +53,39 @@ def test_export_takes_the_filters_chosen_on_the_page(live_server, page, demo_ope
         page.get_by_test_id("export-accounts").click()
     text = Path(download.value.path()).read_text()
     assert "Berlin Bikes" in text and "Acme Bakery" not in text
+
+
+def test_a_short_search_says_what_it_matches_and_a_bounded_one_searches_on(live_server, page, demo_operator, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts import selectors
+
+    platform = demo_operator("admin", "admin@demo.test")
+    now = timezone.now()
+    for n in range(8):  # newest first: "Match" at 0 and 6
+        name = f"Match Bakery {n}" if n in (0, 6) else f"Other Cafe {n}"
+        ConnectionFactory(platform=platform, account__name=name, created_at=now - timedelta(hours=n))
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Email").fill("admin@demo.test")
+    page.get_by_label("Password").fill("demo")
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/accounts/")
+
+    page.locator("#id_q").fill("ot")
+    expect(page.get_by_test_id("search-note")).to_contain_text("start of a name")
+    expect(page.get_by_test_id("account-row")).to_have_count(6)
+
+    # A common word far between, as at a million accounts: each page examines 3 rows.
+    monkeypatch.setattr(selectors, "PROBE_ROWS", 2)
+    monkeypatch.setattr(selectors, "CANDIDATE_CAP", 1)
+    monkeypatch.setattr(selectors, "SCAN_ROWS", 3)
+    page.locator("#id_q").fill("match")
+    expect(page.get_by_test_id("search-partial")).to_contain_text("next 3 accounts")
+    expect(page.get_by_test_id("account-row")).to_have_count(1)
+    page.get_by_role("link", name="Search older accounts →").click()  # rows 3–5: none
+    expect(page.get_by_test_id("empty-state")).to_contain_text("No matches among the next 3 accounts")
+    page.get_by_test_id("search-older").click()  # rows 6–7: the other one
+    expect(page.get_by_test_id("account-row")).to_have_count(1)
+    expect(page.get_by_role("link", name="Match Bakery 6")).to_be_visible()
