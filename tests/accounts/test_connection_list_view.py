@@ -83,9 +83,9 @@ def test_the_filters_keep_what_was_chosen(operator_client, admin, platform):
     """The selects are rendered by a loop, not Django's widgets: the choice made stays selected,
     and an unknown value (ignored by the list) shows the "any" choice."""
     html = operator_client(admin).get(URL, {"country": "DE", "access": "express", "needs": "zz"}).content.decode()
-    assert re.search(r'<select name="country" id="filter-country">.*?<option value="DE" selected>Germany</option>', html)
+    assert re.search(r'<select name="country" id="filter-country" class="filter-select">.*?<option value="DE" selected>Germany</option>', html)
     assert '<option value="express" selected>Express</option>' in html
-    needs = re.search(r'<select name="needs" id="filter-needs">(.*?)</select>', html).group(1)
+    needs = re.search(r'<select name="needs" id="filter-needs" class="filter-select">(.*?)</select>', html).group(1)
     assert needs.count("selected") == 1 and '<option value="" selected>Any requirements</option>' in needs
 
 

@@ -147,7 +147,7 @@ def test_the_case_page_renders_in_a_fixed_number_of_queries(
 ):
     client = operator_client(support)
     client.get(case_url(case))
-    with django_assert_num_queries(8) as few:
+    with django_assert_num_queries(7) as few:
         client.get(case_url(case))
     for n in range(10):
         MessageFactory(case=case, provider=n % 2 == 0, body=f"message {n}")
