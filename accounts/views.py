@@ -127,7 +127,7 @@ def _list_rows(page, columns: list[hooks.ListColumn]) -> list[dict]:
                 "status": connection.get_status_display(),
                 "access": connection.get_dashboard_type_display(),
                 "country": country_name(account.country),
-                "cells": [(column.numeric, column.cell(connection)) for column in columns],
+                "cells": [(column, column.cell(connection)) for column in columns],
                 "created_iso": created.isoformat(),
                 "created_day": day,
                 "created_title": f"{day}, {created:%H:%M} {created.tzname()}",

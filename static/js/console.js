@@ -112,8 +112,27 @@
     });
   });
 
+  // On a phone the sidebar is a drawer behind the topbar's Menu button.
+  function setNav(open) {
+    var toggle = document.querySelector("[data-nav-toggle]");
+    if (!toggle) return;
+    document.body.classList.toggle("nav-open", open);
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    if (open) {
+      var first = document.querySelector("#sidebar a, #sidebar button");
+      if (first) first.focus();
+    } else if (document.activeElement && document.activeElement.closest("#sidebar")) {
+      toggle.focus();
+    }
+  }
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-nav-toggle]")) setNav(!document.body.classList.contains("nav-open"));
+    else if (event.target.closest("[data-nav-close]")) setNav(false);
+  });
+
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape") closeMenus(null);
+    if (event.key === "Escape" && document.body.classList.contains("nav-open")) setNav(false);
     // "/" focuses the search, as in most consoles, unless the operator is typing somewhere.
     if (event.key === "/" && !event.ctrlKey && !event.metaKey && !event.altKey) {
       var active = document.activeElement;

@@ -1,0 +1,131 @@
+"""Phones (issue 20): every console and hosted page at 390 × 844 without sideways scrolling of the
+page, the sidebar behind a Menu button, the list's rows as cards, dialogs filling the screen; and
+the same pages at 1440 × 900 unchanged (sidebar shown, no Menu button). On the demo's data, which
+the real services created: tables with rows, money, support cases."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from accounts import links
+from accounts.models import AccountLink, Connection
+from money.models import Transfer
+from tests.factories import shipped_role
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1440, "height": 900}
+
+
+@pytest.fixture
+def demo(settings):
+    settings.CONSOLE_ALLOW_DEMO_SEED = True
+    for role in ("admin", "developer", "analyst", "support_specialist", "view_only"):
+        shipped_role(role)  # a transactional test starts with the migrations' roles flushed
+    call_command("seed_demo", verbosity=0)
+    return Connection.objects.filter(platform__name="Rocket Rides", livemode=True)
+
+
+def console_pages(connections) -> list[str]:
+    connection = connections.exclude(lifecycle_state="invited").order_by("created_at").first()
+    account = connection.account.public_id
+    transfer = Transfer.objects.filter(platform=connection.platform).first()
+    return [
+        "/", "/accounts/", "/accounts/?q=ro", f"/accounts/{account}/", f"/accounts/{account}/activity/",
+        f"/accounts/{account}/balances/", "/balances/", "/balances/transfers/", f"/balances/transfers/{transfer.public_id}/",
+        "/balances/top-ups/", "/audit/", "/settings/profile/", "/settings/team/", "/settings/security/",
+        "/settings/emails/",
+    ]
+
+
+def hosted_links(connections) -> list[str]:
+    invited = connections.filter(lifecycle_state="invited").first()
+    active = connections.exclude(lifecycle_state="invited").first()
+    _, onboarding = links.new_link(connection=invited, kind=AccountLink.Kind.ONBOARDING, lifetime=timedelta(days=1))
+    _, remediation = links.new_link(connection=active, kind=AccountLink.Kind.REMEDIATION, lifetime=timedelta(days=1))
+    _, support = links.new_link(connection=active, kind=AccountLink.Kind.SUPPORT, lifetime=timedelta(days=1))
+    return [f"/onboard/{onboarding}/", f"/remediate/{remediation}/", f"/support-link/{support}/"]
+
+
+def sideways(page) -> int:
+    """How far the page itself scrolls sideways (a table scrolling in its own box does not count)."""
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+def sign_in(page, base: str) -> None:
+    page.goto(f"{base}/login/")
+    page.get_by_label("Email").fill("admin@demo.test")
+    page.get_by_label("Password").fill("demo")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r".*/$"))
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390x844", "1440x900"])
+def test_no_page_scrolls_sideways(browser, live_server, demo, viewport):
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    wide = {}
+    assert page.goto(f"{live_server.url}/login/").ok
+    wide["/login/"] = sideways(page)
+    sign_in(page, live_server.url)
+    for path in console_pages(demo):
+        assert page.goto(f"{live_server.url}{path}").ok, path
+        wide[path] = sideways(page)
+    hosted = context.browser.new_context(viewport=viewport).new_page()  # the account holder's own browser
+    for path in hosted_links(demo):
+        assert hosted.goto(f"{live_server.url}{path}").ok, path
+        wide[hosted.url.removeprefix(live_server.url)] = sideways(hosted)
+    assert {path: px for path, px in wide.items() if px > 0} == {}
+    assert len(wide) == 1 + len(console_pages(demo)) + 3
+
+
+def test_on_a_phone_the_sidebar_is_behind_the_menu_button(browser, live_server, demo):
+    page = browser.new_context(viewport=PHONE).new_page()
+    sign_in(page, live_server.url)
+    sidebar = page.get_by_role("complementary", name="Main navigation")
+    expect(sidebar).to_be_hidden()
+    menu = page.get_by_role("button", name="Menu")
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    expect(sidebar).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(sidebar).to_be_hidden()
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    menu.click()
+    sidebar.get_by_role("link", name="Audit log").click()
+    expect(page.get_by_role("heading", name="Audit log")).to_be_visible()
+    expect(sidebar).to_be_hidden()
+    # Sign out stays one tap away, in the account menu of the top bar.
+    page.get_by_role("button", name=re.compile("Ada")).click()
+    expect(page.get_by_role("menuitem", name="Sign out")).to_be_visible()
+
+
+def test_on_a_phone_accounts_are_cards_and_dialogs_fill_the_screen(browser, live_server, demo):
+    page = browser.new_context(viewport=PHONE).new_page()
+    sign_in(page, live_server.url)
+    page.goto(f"{live_server.url}/accounts/")
+    expect(page.locator("#results thead")).to_be_hidden()
+    row = page.get_by_test_id("account-row").first
+    box = row.bounding_box()
+    assert box["width"] <= PHONE["width"] and box["height"] > 80  # stacked, not one line
+    labels = row.locator("td").evaluate_all("cells => cells.map(c => getComputedStyle(c, '::before').content)")
+    assert '"Dashboard access: "' in labels and '"Created: "' in labels  # each value says what it is
+    page.get_by_test_id("create-button").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    box = dialog.bounding_box()
+    assert box["width"] == PHONE["width"] and box["height"] == PHONE["height"]
+    expect(dialog.get_by_role("button", name="Continue")).to_be_in_viewport()
+
+
+def test_on_a_desktop_the_sidebar_shows_and_there_is_no_menu_button(browser, live_server, demo):
+    page = browser.new_context(viewport=DESKTOP).new_page()
+    sign_in(page, live_server.url)
+    expect(page.get_by_role("complementary", name="Main navigation")).to_be_visible()
+    expect(page.get_by_role("button", name="Menu")).to_be_hidden()
+    page.goto(f"{live_server.url}/accounts/")
+    expect(page.locator("#results thead")).to_be_visible()
