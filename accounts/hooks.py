@@ -89,6 +89,24 @@ class Tab:
 
 detail_tabs: list[Tab] = []
 
+
+@dataclass(frozen=True)
+class ListAction:
+    """A button in the Connected accounts list's header, from a lower app: a page that acts on the
+    accounts the list shows (the list's search and filters go along in its query string)."""
+
+    label: str
+    url_name: str
+    permission: str
+    testid: str
+
+
+list_actions: list[ListAction] = []
+
+
+def actions_for(membership) -> list[ListAction]:
+    return [action for action in list_actions if membership.can(action.permission)]
+
 # Parts of the View Dashboard As pages ("home", "payouts", "support"), supplied by lower apps:
 # (page, template, context function of (request, connection) returning a dict or None).
 view_as_parts: list[tuple[str, str, Callable[["HttpRequest", "Connection"], dict[str, Any] | None]]] = []

@@ -63,6 +63,7 @@ def connection_list(request: HttpRequest) -> HttpResponse:
         "status_tabs": _status_tabs(request, filters),
         "create_blockers": services.creation_blockers(request.membership),
         "can_export": request.membership.can(permissions.EXPORT_ACCOUNTS),
+        "list_actions": hooks.actions_for(request.membership),
     }
     return render(request, template, context)
 

@@ -59,3 +59,19 @@ def grant_permission(permission: str, *, to: Callable[[object], bool]):
                 role.save(update_fields=["permissions"])
 
     return migrations.RunPython(forwards, backwards)
+
+
+def postgresql_only(forward: list[str], backward: list[str]):
+    """Run the SQL statements `forward` (and `backward` to reverse) on PostgreSQL only, one by one:
+    indexes and settings that the SQLite demo does without (the same queries run there, slower)."""
+
+    def run(statements):
+        def apply(apps, schema_editor):
+            if schema_editor.connection.vendor != "postgresql":
+                return
+            for statement in statements:
+                schema_editor.execute(statement)
+
+        return apply
+
+    return migrations.RunPython(run(forward), run(backward), elidable=False)

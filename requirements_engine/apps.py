@@ -21,6 +21,7 @@ class RequirementsEngineConfig(AppConfig):
             (hooks.after_activity_while_held, sweeps.resume_after_activity),
             (hooks.onboarding_paths, panels.onboarding_paths),
             (hooks.detail_panels, panels.ACTIONS_REQUIRED_PANEL),
+            (hooks.list_actions, panels.SEND_REMEDIATION_LINKS),
         ):
             if entry not in registry:
                 registry.append(entry)

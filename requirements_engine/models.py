@@ -162,3 +162,50 @@ class RemediationTicket(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class BulkRemediation(models.Model):
+    """**Send remediation links** to every account of a filtered list: the accounts are fixed when
+    it starts (its items), and a Celery job works through them (requirements_engine/bulk.py)."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+
+    public_id = PublicIdField(prefix="bulkrem_")
+    platform = models.ForeignKey("platform_console.Platform", on_delete=models.CASCADE, related_name="+")
+    livemode = models.BooleanField()
+    created_by = models.ForeignKey("platform_console.Membership", null=True, on_delete=models.SET_NULL, related_name="+")
+    filters = models.JSONField(default=dict, blank=True)  # the list's filters and search it was started from
+    total = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status, default=Status.RUNNING)
+    created_at = models.DateTimeField(default=timezone.now)
+    progressed_at = models.DateTimeField(default=timezone.now)  # the last item done: a stalled job is resumed
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["platform", "livemode", "-created_at"], name="bulkrem_by_platform")]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+
+class BulkRemediationItem(models.Model):
+    """One account of a bulk send. Done exactly once: its status changes in the same transaction
+    as the link and the email it sends, so a retried or resumed job never sends twice."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        SKIPPED = "skipped", "Skipped"
+        FAILED = "failed", "Failed"
+
+    job = models.ForeignKey(BulkRemediation, on_delete=models.CASCADE, related_name="items")
+    connection = models.ForeignKey("accounts.Connection", on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
+    reason = models.CharField(max_length=200, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "connection"], name="one_item_per_account")]
+        indexes = [models.Index(fields=["job", "status"], name="bulkrem_item_status")]

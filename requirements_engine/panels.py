@@ -2,8 +2,10 @@
 
 from django.http import HttpRequest
 
+from accounts import hooks
 from accounts.hooks import Panel
 from accounts.models import Connection
+from platform_console import permissions
 
 from . import selectors
 from .rules import load
@@ -36,4 +38,10 @@ def onboarding_paths(connection: Connection) -> set[str] | None:
 
 ACTIONS_REQUIRED_PANEL = Panel(
     slot="actions_required", template="requirements_engine/_actions_required.html", context=actions_required_panel
+)
+
+
+SEND_REMEDIATION_LINKS = hooks.ListAction(
+    label="Send remediation links", url_name="requirements_engine:bulk_new",
+    permission=permissions.CREATE_REMEDIATION_LINKS, testid="bulk-remediation",
 )

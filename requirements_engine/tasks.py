@@ -31,3 +31,12 @@ def resolve_test_verifications(connection_id: int) -> None:
         connection = Connection.objects.select_for_update().filter(pk=connection_id).first()
         if connection is not None:
             services.recompute(connection, now=timezone.now())
+
+
+@shared_task(acks_late=True)
+def send_bulk_remediation(job_id: int) -> int:
+    """**Send remediation links** for one bulk job: each account exactly once, however often this
+    runs (a retried, resumed or concurrent run picks up only what is still pending)."""
+    from . import bulk
+
+    return bulk.run(job_id)

@@ -12,6 +12,19 @@ SENTENCES = {
 }
 
 
+def _bulk_started(event) -> str:
+    count = (event.after or {}).get("accounts", 0)
+    return f"started sending remediation links to {count:,} account{'s' if count != 1 else ''}"
+
+
+def _bulk_finished(event) -> str:
+    after = event.after or {}
+    sent, skipped, failed = (after.get(key, 0) for key in ("sent", "skipped", "failed"))
+    return f"sent {sent:,} remediation link{'s' if sent != 1 else ''} ({skipped:,} skipped, {failed:,} failed)"
+
+
 def register() -> None:
     for action, sentence in SENTENCES.items():
         describe(action, sentence)
+    describe("remediation_links.bulk_started", _bulk_started)
+    describe("remediation_links.bulk_finished", _bulk_finished)

@@ -4,6 +4,8 @@ run without them (slower), so the SQL runs only on PostgreSQL."""
 
 from django.db import migrations
 
+from platform_console.migration_ops import postgresql_only
+
 FORWARD = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE INDEX IF NOT EXISTS account_name_trgm ON accounts_account USING gin (name gin_trgm_ops)",
@@ -19,17 +21,7 @@ BACKWARD = [
 ]
 
 
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for statement in statements:
-            schema_editor.execute(statement)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("accounts", "0002_initial")]
 
-    operations = [migrations.RunPython(_run(FORWARD), _run(BACKWARD))]
+    operations = [postgresql_only(FORWARD, BACKWARD)]

@@ -17,6 +17,8 @@ The index is built CONCURRENTLY, so the migration does not block writes on a lar
 
 from django.db import migrations
 
+from platform_console.migration_ops import postgresql_only
+
 FORWARD = [
     (
         "CREATE INDEX CONCURRENTLY IF NOT EXISTS conn_visible_status ON accounts_connection "
@@ -34,19 +36,9 @@ BACKWARD = [
 ]
 
 
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for statement in statements:
-            schema_editor.execute(statement)
-
-    return run
-
-
 class Migration(migrations.Migration):
     atomic = False  # CREATE INDEX CONCURRENTLY cannot run inside a transaction
 
     dependencies = [("accounts", "0006_requirement_summary_and_holds")]
 
-    operations = [migrations.RunPython(_run(FORWARD), _run(BACKWARD))]
+    operations = [postgresql_only(FORWARD, BACKWARD)]

@@ -13,6 +13,8 @@ Built CONCURRENTLY, so the migration does not block writes on a large table.
 
 from django.db import migrations
 
+from platform_console.migration_ops import postgresql_only
+
 FORWARD = [
     "CREATE INDEX CONCURRENTLY IF NOT EXISTS account_name_prefix ON accounts_account (lower(name) text_pattern_ops)",
     (
@@ -34,19 +36,9 @@ BACKWARD = [
 ]
 
 
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for statement in statements:
-            schema_editor.execute(statement)
-
-    return run
-
-
 class Migration(migrations.Migration):
     atomic = False  # CREATE INDEX CONCURRENTLY cannot run inside a transaction
 
     dependencies = [("accounts", "0007_list_counts_index_and_name_statistics")]
 
-    operations = [migrations.RunPython(_run(FORWARD), _run(BACKWARD))]
+    operations = [postgresql_only(FORWARD, BACKWARD)]

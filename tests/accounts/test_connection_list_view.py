@@ -97,7 +97,7 @@ def test_each_row_links_to_the_account_with_its_status_and_creation_day(operator
     account = connection.account
     assert f'<a class="row-main" href="/accounts/{account.public_id}/">{account.display_name}</a>' in html
     assert '<span class="badge badge-danger">Restricted</span>' in html
-    assert "<td>Express</td>" in html and "United Kingdom" in html
+    assert '<td data-label="Dashboard access">Express</td>' in html and "United Kingdom" in html
     assert f'<time datetime="{created.isoformat()}" title="Mar 4, 2026, 15:30 UTC">Mar 4, 2026</time>' in html
 
 

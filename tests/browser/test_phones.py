@@ -22,6 +22,21 @@ DESKTOP = {"width": 1440, "height": 900}
 
 
 @pytest.fixture
+def contexts(browser):
+    """Browser contexts at a given size, all closed when the test ends (an open page would go on
+    asking the live server after the test's database is gone)."""
+    made = []
+
+    def new(viewport):
+        made.append(browser.new_context(viewport=viewport))
+        return made[-1]
+
+    yield new
+    for context in made:
+        context.close()
+
+
+@pytest.fixture
 def demo(settings):
     settings.CONSOLE_ALLOW_DEMO_SEED = True
     for role in ("admin", "developer", "analyst", "support_specialist", "view_only"):
@@ -38,7 +53,7 @@ def console_pages(connections) -> list[str]:
         "/", "/accounts/", "/accounts/?q=ro", f"/accounts/{account}/", f"/accounts/{account}/activity/",
         f"/accounts/{account}/balances/", "/balances/", "/balances/transfers/", f"/balances/transfers/{transfer.public_id}/",
         "/balances/top-ups/", "/audit/", "/settings/profile/", "/settings/team/", "/settings/security/",
-        "/settings/emails/",
+        "/settings/emails/", "/bulk/remediation-links/?needs=past_due",
     ]
 
 
@@ -65,9 +80,8 @@ def sign_in(page, base: str) -> None:
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390x844", "1440x900"])
-def test_no_page_scrolls_sideways(browser, live_server, demo, viewport):
-    context = browser.new_context(viewport=viewport)
-    page = context.new_page()
+def test_no_page_scrolls_sideways(contexts, live_server, demo, viewport):
+    page = contexts(viewport).new_page()
     wide = {}
     assert page.goto(f"{live_server.url}/login/").ok
     wide["/login/"] = sideways(page)
@@ -75,7 +89,7 @@ def test_no_page_scrolls_sideways(browser, live_server, demo, viewport):
     for path in console_pages(demo):
         assert page.goto(f"{live_server.url}{path}").ok, path
         wide[path] = sideways(page)
-    hosted = context.browser.new_context(viewport=viewport).new_page()  # the account holder's own browser
+    hosted = contexts(viewport).new_page()  # the account holder's own browser
     for path in hosted_links(demo):
         assert hosted.goto(f"{live_server.url}{path}").ok, path
         wide[hosted.url.removeprefix(live_server.url)] = sideways(hosted)
@@ -83,8 +97,8 @@ def test_no_page_scrolls_sideways(browser, live_server, demo, viewport):
     assert len(wide) == 1 + len(console_pages(demo)) + 3
 
 
-def test_on_a_phone_the_sidebar_is_behind_the_menu_button(browser, live_server, demo):
-    page = browser.new_context(viewport=PHONE).new_page()
+def test_on_a_phone_the_sidebar_is_behind_the_menu_button(contexts, live_server, demo):
+    page = contexts(PHONE).new_page()
     sign_in(page, live_server.url)
     sidebar = page.get_by_role("complementary", name="Main navigation")
     expect(sidebar).to_be_hidden()
@@ -104,8 +118,8 @@ def test_on_a_phone_the_sidebar_is_behind_the_menu_button(browser, live_server, 
     expect(page.get_by_role("menuitem", name="Sign out")).to_be_visible()
 
 
-def test_on_a_phone_accounts_are_cards_and_dialogs_fill_the_screen(browser, live_server, demo):
-    page = browser.new_context(viewport=PHONE).new_page()
+def test_on_a_phone_accounts_are_cards_and_dialogs_fill_the_screen(contexts, live_server, demo):
+    page = contexts(PHONE).new_page()
     sign_in(page, live_server.url)
     page.goto(f"{live_server.url}/accounts/")
     expect(page.locator("#results thead")).to_be_hidden()
@@ -122,8 +136,8 @@ def test_on_a_phone_accounts_are_cards_and_dialogs_fill_the_screen(browser, live
     expect(dialog.get_by_role("button", name="Continue")).to_be_in_viewport()
 
 
-def test_on_a_desktop_the_sidebar_shows_and_there_is_no_menu_button(browser, live_server, demo):
-    page = browser.new_context(viewport=DESKTOP).new_page()
+def test_on_a_desktop_the_sidebar_shows_and_there_is_no_menu_button(contexts, live_server, demo):
+    page = contexts(DESKTOP).new_page()
     sign_in(page, live_server.url)
     expect(page.get_by_role("complementary", name="Main navigation")).to_be_visible()
     expect(page.get_by_role("button", name="Menu")).to_be_hidden()

@@ -72,6 +72,8 @@ EXPECTED = {
     "requirements_engine:requirement": (P.VIEW_ACCOUNTS, None),
     "requirements_engine:submit": (P.SUBMIT_REQUIREMENTS, P.SUBMIT_REQUIREMENTS),
     "requirements_engine:remediation_link": (None, P.CREATE_REMEDIATION_LINKS),
+    "requirements_engine:bulk_new": (P.CREATE_REMEDIATION_LINKS, P.CREATE_REMEDIATION_LINKS),
+    "requirements_engine:bulk_detail": (P.CREATE_REMEDIATION_LINKS, None),
     "requirements_engine:contact_support": (P.FILE_SUPPORT_TICKETS, P.FILE_SUPPORT_TICKETS),
     "requirements_engine:request": (P.VIEW_ACCOUNTS, P.VIEW_ACCOUNTS),
     "requirements_engine:remediation_home": (PUBLIC, None),
