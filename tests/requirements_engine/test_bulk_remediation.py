@@ -143,3 +143,36 @@ def test_home_and_the_audit_log_say_what_the_send_did_in_words(admin, accounts):
     events = AuditEvent.objects.filter(action__startswith="remediation_links.bulk").order_by("created_at", "id")
     texts = [line.html for line in timeline.lines(events, names={})]
     assert texts == ["started sending remediation links to 4 accounts", "sent 2 remediation links (2 skipped, 0 failed)"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_on_one_job_send_each_account_once(admin, platform):
+    """Row locks (SKIP LOCKED) share the items out: a resumed job beside its first worker, still
+    running, sends no account twice."""
+    import threading
+
+    from django.db import connection as db_connection
+
+    for n in range(12):
+        ConnectionFactory(platform=platform, account=AccountFactory(name=f"Shop {n}", email=f"s{n}@example.test"),
+                          actions_required=True, currently_due_count=1)
+    job = bulk.start(actor=admin, livemode=True, filters={})
+    done, barrier = [], threading.Barrier(2)
+
+    def worker():
+        try:
+            barrier.wait()
+            done.append(bulk.run(job.pk))
+        finally:
+            db_connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sum(done) <= 12 and len(done) == 2
+    assert sent_links().count() == 12 and emails().count() == 12
+    assert BulkRemediationItem.objects.filter(job=job, status="sent").count() == 12
+    assert AuditEvent.objects.filter(action="remediation_links.bulk_finished").count() == 1
