@@ -11,8 +11,11 @@ from django.shortcuts import redirect, render
 from . import security
 
 
-def operator_required(permission: str | None = None, *, allow_without_two_factor: bool = False) -> Callable:
-    """Require a signed-in operator with a membership, and `permission` when given.
+def operator_required(
+    permission: str | None = None, *, also: tuple[str, ...] = (), allow_without_two_factor: bool = False
+) -> Callable:
+    """Require a signed-in operator with a membership, and `permission` (and each of `also`) when
+    given.
 
     Anonymous visitors go to the login page; a user with no platform gets a page that says so;
     a member whose roles lack the permission gets 403. Services check the permission again:
@@ -28,11 +31,13 @@ def operator_required(permission: str | None = None, *, allow_without_two_factor
                 return render(request, "platform_console/no_platform.html", status=403)
             if not allow_without_two_factor and _must_enrol(request):
                 return redirect("security_settings")
-            if permission is not None and not request.membership.can(permission):
-                raise PermissionDenied(permission)
+            for needed in (permission, *also) if permission is not None else ():
+                if not request.membership.can(needed):
+                    raise PermissionDenied(needed)
             return view(request, *args, **kwargs)
 
-        wrapper.required_permission = permission  # read by the authorisation-matrix test
+        # Read by the authorisation-matrix test: one code, or all the codes the view needs.
+        wrapper.required_permission = (permission, *also) if also else permission
         return wrapper
 
     return decorator

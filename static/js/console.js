@@ -92,6 +92,23 @@
     if (link) link.href = link.getAttribute("data-with-current-query") + window.location.search;
   }, true);
 
+  // Forms that act on what the page shows (data-carry-query): the page's current filters, which
+  // change the address without reloading it, go along unless the form has a field of that name.
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("form[data-carry-query]");
+    if (!form) return;
+    form.querySelectorAll("input[data-carried]").forEach(function (input) { input.remove(); });
+    new URLSearchParams(window.location.search).forEach(function (value, name) {
+      if (form.elements[name] || name === "after" || name === "before") return;
+      var input = document.createElement("input");
+      input.type = "hidden";
+      input.name = name;
+      input.value = value;
+      input.setAttribute("data-carried", "");
+      form.appendChild(input);
+    });
+  }, true);
+
   // Buttons of plain forms (data-confirm="…").
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-confirm]");

@@ -133,3 +133,26 @@ def test_admin_reverses_part_of_a_transfer(live_server, page, log_in, demo):
     expect(page.get_by_test_id("transfer-status")).to_have_text("Partially reversed")
     expect(page.get_by_test_id("amount-reversed")).to_have_text("$120.00")
     expect(page.get_by_test_id("reversals")).to_contain_text("Duplicate transfer")
+
+
+def test_analyst_exports_the_transfers_the_list_shows_for_the_days_chosen(live_server, page, log_in, demo):
+    from pathlib import Path
+
+    from money import services
+
+    platform, admin, analyst = demo
+    fund_platform(admin, 5_000_00)
+    for n, name in enumerate(["Acme Bakery", "Blue Cafe"]):
+        connection = receiving_connection(platform, account__name=name)
+        services.create_transfer(actor=admin, connection=connection, amount=10_00 + n, currency="usd",
+                                 idempotency_key=f"browser-export-{n}")
+    log_in(analyst)
+    page.goto(f"{live_server.url}/balances/transfers/")
+    page.get_by_test_id("transfer-search").fill("acme")
+    expect(page.locator("#results tbody tr")).to_have_count(1)
+    page.get_by_test_id("export-menu").locator("summary").click()
+    page.get_by_label("From").fill("2020-01-01")
+    with page.expect_download() as download:
+        page.get_by_test_id("export-download").click()
+    text = Path(download.value.path()).read_text()
+    assert "Acme Bakery" in text and "Blue Cafe" not in text  # the list's search went along

@@ -1,0 +1,58 @@
+"""CSV exports of transfers and of the platform's balance activity (issue 20): the lists' own
+querysets, a date range, amounts in major units with their currency; written by
+platform_console.csv_export (streamed, formula-safe)."""
+
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from . import currency
+from .models import Entry, Transfer
+
+LIMIT = 10_000  # rows per download; a longer list is refused with the way to narrow it
+
+TRANSFER_HEADER = ["id", "created", "account_id", "account_name", "amount", "currency", "amount_reversed", "status",
+                   "sent_to", "payout_id", "description"]
+ACTIVITY_HEADER = ["created", "type", "source", "details", "balance", "amount", "currency"]
+
+
+def parse_day(value: str) -> date | None:
+    """A yyyy-mm-dd day from a date input, or None for anything else."""
+    try:
+        return date.fromisoformat((value or "").strip()[:10])
+    except ValueError:
+        return None
+
+
+def within(queryset: QuerySet, *, start: date | None, end: date | None) -> QuerySet:
+    """Rows created on `start` or later and on `end` or earlier (whole days, in the current time zone)."""
+    zone = timezone.get_current_timezone()
+    if start:
+        queryset = queryset.filter(created_at__gte=datetime.combine(start, time.min, tzinfo=zone))
+    if end:
+        queryset = queryset.filter(created_at__lt=datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone))
+    return queryset
+
+
+def transfer_rows(transfers: QuerySet[Transfer]):
+    for transfer in transfers.order_by("-created_at", "-pk").iterator(chunk_size=2000):
+        account = transfer.connection.account
+        payout = getattr(transfer, "payout", None)
+        yield [
+            transfer.public_id, transfer.created_at.isoformat(), account.public_id, account.display_name,
+            currency.input_value(transfer.amount, transfer.currency), transfer.currency.upper(),
+            currency.input_value(transfer.amount_reversed, transfer.currency),
+            transfer.reversal_status or "Paid", "bank or card" if payout else "balance",
+            payout.public_id if payout else "", transfer.description,
+        ]
+
+
+def activity_rows(entries: QuerySet[Entry]):
+    for entry in entries.order_by("-created_at", "-pk").iterator(chunk_size=2000):
+        yield [
+            entry.created_at.isoformat(), entry.get_kind_display(), entry.source_id or entry.posting.public_id,
+            " · ".join(part for part in (entry.posting.counterparty, entry.posting.description) if part),
+            entry.ledger_account.get_bucket_display(), currency.input_value(entry.amount, entry.currency),
+            entry.currency.upper(),
+        ]

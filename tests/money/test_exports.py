@@ -1,0 +1,98 @@
+"""CSV exports of transfers (with the list's filters) and of the platform's balance activity, each
+within a date range (issue 20): streamed, formula-safe, audited, for roles that may both export
+and see balances; more than 10 000 rows are refused with the way to narrow them."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from money import exports, services
+from money.models import Transfer
+from platform_console.models import AuditEvent
+
+from .factories import receiving_connection
+
+pytestmark = pytest.mark.django_db
+TRANSFERS = reverse("money:transfers_export")
+ACTIVITY = reverse("money:activity_export")
+
+
+@pytest.fixture
+def sent(funded, admin, receiver, liable):
+    """Three transfers: two to Acme Bakery (one of them 40 days ago), one to Bright Express."""
+    made = []
+    for n, (connection, amount, description) in enumerate(
+        [(receiver, 12_50, "=HYPERLINK(\"http://evil\")"), (liable, 30_00, "weekly"), (receiver, 7_00, "old")]
+    ):
+        made.append(services.create_transfer(actor=admin, connection=connection, amount=amount, currency="usd",
+                                             idempotency_key=f"export-{n}", description=description))
+    Transfer.objects.filter(pk=made[2].pk).update(created_at=timezone.now() - timedelta(days=40))
+    return made
+
+
+def rows(response) -> list[dict]:
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+
+def test_transfers_export_with_the_lists_filters_and_the_days_chosen(operator_client, analyst, sent):
+    client = operator_client(analyst)
+    everything = rows(client.get(TRANSFERS))
+    assert [r["id"] for r in everything] == [t.public_id for t in reversed(sent[:2])] + [sent[2].public_id]
+    assert list(everything[0]) == exports.TRANSFER_HEADER
+    acme = rows(client.get(TRANSFERS, {"q": "acme"}))
+    assert {r["account_name"] for r in acme} == {"Acme Bakery"} and len(acme) == 2
+    recent = rows(client.get(TRANSFERS, {"q": "acme", "from": (timezone.localdate() - timedelta(days=7)).isoformat()}))
+    assert [(r["amount"], r["currency"], r["sent_to"]) for r in recent] == [("12.50", "USD", "balance")]
+    assert recent[0]["description"] == "'=HYPERLINK(\"http://evil\")"  # a spreadsheet won't run it
+    event = AuditEvent.objects.filter(action="transfers.exported").latest("created_at")
+    assert event.actor == analyst and event.after["filters"]["q"] == "acme" and "from" in event.after["filters"]
+
+
+def test_balance_activity_export_within_the_days_chosen(operator_client, analyst, sent):
+    client = operator_client(analyst)
+    lines = rows(client.get(ACTIVITY))
+    assert list(lines[0]) == exports.ACTIVITY_HEADER
+    kinds = [r["type"] for r in lines]
+    assert kinds.count("Transfer") == 3 and "Top-up" in kinds
+    today = timezone.localdate().isoformat()
+    assert all(r["created"][:10] >= (timezone.now() - timedelta(days=1)).date().isoformat()
+               for r in rows(client.get(ACTIVITY, {"from": today, "to": today})))
+    assert AuditEvent.objects.filter(action="balance-activity.exported").count() == 2
+
+
+def test_days_in_the_wrong_order_and_too_many_rows_are_refused_with_the_way_forward(operator_client, analyst, sent,
+                                                                                      monkeypatch):
+    client = operator_client(analyst)
+    response = client.get(TRANSFERS, {"from": "2026-12-05", "to": "2026-12-01"})
+    assert response.status_code == 302 and "first day is after its last day" in client.get(response["Location"]).content.decode()
+    monkeypatch.setattr(exports, "LIMIT", 2)
+    response = client.get(ACTIVITY)
+    assert response.status_code == 302 and response["Location"] == reverse("money:balances")
+    assert "limited to 2 rows" in client.get(response["Location"]).content.decode()
+    assert not AuditEvent.objects.filter(action__endswith=".exported").exists()
+
+
+def test_only_roles_that_export_and_see_balances_may(operator_client, support, viewer, admin, sent):
+    assert operator_client(support).get(TRANSFERS).status_code == 403  # exports accounts, sees no balances
+    assert operator_client(viewer).get(ACTIVITY).status_code == 403  # sees balances, exports nothing
+    html = operator_client(admin).get(reverse("money:transfers")).content.decode()
+    assert 'data-testid="export-menu"' in html and 'action="/balances/transfers.csv"' in html
+    assert 'data-testid="export-menu"' not in operator_client(viewer).get(reverse("money:transfers")).content.decode()
+
+
+def test_a_test_mode_export_holds_only_test_mode_transfers(operator_client, analyst, admin, sent, platform):
+    from .factories import fund_platform
+
+    fund_platform(admin, 100_00, livemode=False)
+    test_account = receiving_connection(platform, livemode=False, account__name="Sandbox Shop")
+    services.create_transfer(actor=admin, connection=test_account, amount=1_00, currency="usd", idempotency_key="t")
+    client = operator_client(analyst)
+    session = client.session
+    session["console_livemode"] = False
+    session.save()
+    assert [r["account_name"] for r in rows(client.get(TRANSFERS))] == ["Sandbox Shop"]
