@@ -143,3 +143,49 @@ def test_on_a_desktop_the_sidebar_shows_and_there_is_no_menu_button(contexts, li
     expect(page.get_by_role("button", name="Menu")).to_be_hidden()
     page.goto(f"{live_server.url}/accounts/")
     expect(page.locator("#results thead")).to_be_visible()
+
+
+def test_the_phone_pages_have_no_serious_accessibility_violations(browser, live_server, demo):
+    import json
+    import os
+    from pathlib import Path
+
+    axe = Path(os.environ.get("AXE_CORE_PATH", Path(__file__).resolve().parents[2] / ".ci/cache/node_modules/axe-core/axe.min.js"))
+    if not axe.exists():
+        pytest.skip("axe-core is not installed (npm install axe-core; see .ci/run)")
+    context = browser.new_context(viewport=PHONE, bypass_csp=True)  # axe is injected as a script of its own
+    try:
+        page = context.new_page()
+        sign_in(page, live_server.url)
+        found = {}
+        account = demo.exclude(lifecycle_state="invited").first().account.public_id
+        for path in ("/accounts/", f"/accounts/{account}/", "/balances/transfers/", "/bulk/remediation-links/?needs=past_due"):
+            page.goto(f"{live_server.url}{path}")
+            if path == "/accounts/":
+                page.get_by_role("button", name="Menu").click()  # the open drawer too
+            page.add_script_tag(path=str(axe))
+            violations = json.loads(page.evaluate("async () => JSON.stringify((await axe.run(document)).violations)"))
+            serious = [f"{v['id']}: {v['nodes'][0]['html'][:100]}" for v in violations if v["impact"] in ("serious", "critical")]
+            if serious:
+                found[path] = serious
+        assert found == {}
+    finally:
+        context.close()
+
+
+def test_a_dialog_opened_from_the_keyboard_closes_with_esc_and_gives_the_focus_back(contexts, live_server, demo):
+    page = contexts(DESKTOP).new_page()
+    sign_in(page, live_server.url)
+    page.goto(f"{live_server.url}/accounts/")
+    create = page.get_by_test_id("create-button")
+    create.focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    assert page.evaluate("document.activeElement.closest('dialog') !== null")  # the focus is in the dialog
+    for _ in range(30):  # Tab never leaves it (the page behind is inert)
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement === document.body || document.activeElement.closest('dialog') !== null")
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(create).to_be_focused()
