@@ -12,3 +12,8 @@ class AccountsConfig(AppConfig):
         )
 
         timeline.register()  # how its audit events read on Home and Activity
+        from platform_console import exports
+
+        from .exports import EXPORTER
+
+        exports.register(EXPORTER)  # the Connected accounts list as CSV

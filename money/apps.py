@@ -9,6 +9,12 @@ class MoneyConfig(AppConfig):
         from . import timeline
 
         timeline.register()  # how its audit events read on Home and Activity
+        from platform_console import exports as platform_exports
+
+        from .exports import ACTIVITY, TRANSFERS
+
+        platform_exports.register(TRANSFERS)
+        platform_exports.register(ACTIVITY)
         from accounts import hooks
 
         from . import panels

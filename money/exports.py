@@ -1,16 +1,17 @@
 """CSV exports of transfers and of the platform's balance activity (issue 20): the lists' own
-querysets, a date range, amounts in major units with their currency; written by
-platform_console.csv_export (streamed, formula-safe)."""
+querysets, a date range, amounts in major units with their currency; streamed or written by a
+job (platform_console/exports.py)."""
 
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from . import currency
-from .models import Entry, Transfer
+from platform_console import permissions
+from platform_console.exports import Exporter
 
-LIMIT = 10_000  # rows per download; a longer list is refused with the way to narrow it
+from . import currency, selectors
+from .models import Entry, Transfer
 
 TRANSFER_HEADER = ["id", "created", "account_id", "account_name", "amount", "currency", "amount_reversed", "status",
                    "sent_to", "payout_id", "description"]
@@ -35,7 +36,34 @@ def within(queryset: QuerySet, *, start: date | None, end: date | None) -> Query
     return queryset
 
 
-def transfer_rows(transfers: QuerySet[Transfer]):
+def _transfers(membership, livemode: bool, params: dict) -> QuerySet[Transfer]:
+    transfers = selectors.search_transfers(platform=membership.platform, livemode=livemode, q=params.get("q", ""),
+                                           currency=params.get("currency", ""), route=params.get("route", ""))
+    return within(transfers, start=parse_day(params.get("from", "")), end=parse_day(params.get("to", "")))
+
+
+def _activity(membership, livemode: bool, params: dict) -> QuerySet[Entry]:
+    activity = selectors.platform_activity(platform=membership.platform, livemode=livemode)
+    return within(activity, start=parse_day(params.get("from", "")), end=parse_day(params.get("to", "")))
+
+
+def _counter(queryset_of):
+    def count(membership, livemode: bool, params: dict, limit: int | None) -> int:
+        rows = queryset_of(membership, livemode, params).order_by()
+        return (rows[: limit + 1] if limit is not None else rows).count()
+
+    return count
+
+
+def transfer_rows(membership, livemode: bool, params: dict):
+    return TRANSFER_HEADER, _transfer_lines(_transfers(membership, livemode, params))
+
+
+def activity_rows(membership, livemode: bool, params: dict):
+    return ACTIVITY_HEADER, _activity_lines(_activity(membership, livemode, params))
+
+
+def _transfer_lines(transfers: QuerySet[Transfer]):
     for transfer in transfers.order_by("-created_at", "-pk").iterator(chunk_size=2000):
         account = transfer.connection.account
         payout = getattr(transfer, "payout", None)
@@ -48,7 +76,7 @@ def transfer_rows(transfers: QuerySet[Transfer]):
         ]
 
 
-def activity_rows(entries: QuerySet[Entry]):
+def _activity_lines(entries: QuerySet[Entry]):
     for entry in entries.order_by("-created_at", "-pk").iterator(chunk_size=2000):
         yield [
             entry.created_at.isoformat(), entry.get_kind_display(), entry.source_id or entry.posting.public_id,
@@ -56,3 +84,10 @@ def activity_rows(entries: QuerySet[Entry]):
             entry.ledger_account.get_bucket_display(), currency.input_value(entry.amount, entry.currency),
             entry.currency.upper(),
         ]
+
+
+BOTH = (permissions.EXPORT_ACCOUNTS, permissions.VIEW_BALANCES)
+TRANSFERS = Exporter(kind="transfers", label="Transfers", permissions=BOTH, rows=transfer_rows,
+                     count=_counter(_transfers))
+ACTIVITY = Exporter(kind="balance-activity", label="Balance activity", permissions=BOTH, rows=activity_rows,
+                    count=_counter(_activity))

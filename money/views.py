@@ -13,15 +13,15 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
 from accounts.selectors import get_connection
 from accounts.status import tone_of
-from platform_console import csv_export, permissions, security
-from platform_console.audit import record_audit, request_meta
+from platform_console import exports as platform_exports
+from platform_console import permissions, security
+from platform_console.audit import request_meta
 from platform_console.decorators import operator_required
 from platform_console.ids import matches_prefix
 from platform_console.pagination import keyset_page
@@ -160,44 +160,30 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
     return render(request, _partial(request, "money/transfers.html", "results"), context)
 
 
-def _export(request: HttpRequest, *, what: str, queryset, header: list[str], rows, back: str, filters: dict):
-    """A CSV of `queryset` within the chosen days, audited; more than exports.LIMIT rows are
-    refused with the way to narrow them."""
+def _export(request: HttpRequest, *, kind: str, filters: dict, back: str) -> HttpResponse:
+    """The CSV of `kind` within the chosen days; days in the wrong order are refused with the way
+    forward. Streamed, or written by a job when long (platform_console/exports.py)."""
     start, end = exports.parse_day(request.GET.get("from", "")), exports.parse_day(request.GET.get("to", ""))
     if start and end and start > end:
         messages.error(request, "The export's first day is after its last day. Choose the days again.")
         return redirect(back)
-    queryset = exports.within(queryset, start=start, end=end)
-    if queryset.order_by()[: exports.LIMIT + 1].count() > exports.LIMIT:
-        messages.error(request, f"Exports are limited to {exports.LIMIT:,} rows. Choose fewer days or narrow the "
-                                "list with its filters, then export again.")
-        return redirect(back)
-    chosen = {**{key: value for key, value in filters.items() if value},
-              **({"from": start.isoformat()} if start else {}), **({"to": end.isoformat()} if end else {})}
-    record_audit(actor=request.membership, action=f"{what}.exported", livemode=request.livemode,
-                 after={"filters": chosen}, request_meta=request_meta(request))
-    mode = "live" if request.livemode else "test"
-    return csv_export.response(f"{what}-{mode}-{timezone.localdate():%Y-%m-%d}.csv", header, rows(queryset))
+    days = {"from": start.isoformat() if start else "", "to": end.isoformat() if end else ""}
+    return platform_exports.respond(request, kind=kind, params={**filters, **days}, action=f"{kind}.exported")
 
 
 @require_safe
 @operator_required(permissions.EXPORT_ACCOUNTS, also=(permissions.VIEW_BALANCES,))
 def transfers_export(request: HttpRequest) -> HttpResponse:
     """The Transfers list as CSV, with its filters and search and a date range."""
-    filters = _transfer_filters(request)
-    transfers = selectors.search_transfers(platform=request.platform, livemode=request.livemode, **filters)
     back = f"{reverse('money:transfers')}?{request.GET.urlencode()}"
-    return _export(request, what="transfers", queryset=transfers, header=exports.TRANSFER_HEADER,
-                   rows=exports.transfer_rows, back=back, filters=filters)
+    return _export(request, kind="transfers", filters=_transfer_filters(request), back=back)
 
 
 @require_safe
 @operator_required(permissions.EXPORT_ACCOUNTS, also=(permissions.VIEW_BALANCES,))
 def activity_export(request: HttpRequest) -> HttpResponse:
     """The platform balance's activity as CSV, within a date range."""
-    activity = selectors.platform_activity(platform=request.platform, livemode=request.livemode)
-    return _export(request, what="balance-activity", queryset=activity, header=exports.ACTIVITY_HEADER,
-                   rows=exports.activity_rows, back=reverse("money:balances"), filters={})
+    return _export(request, kind="balance-activity", filters={}, back=reverse("money:balances"))
 
 
 @require_safe

@@ -305,3 +305,34 @@ class OperatorSession(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["user", "-last_seen_at"], name="opsession_by_user")]
+
+
+class ExportJob(models.Model):
+    """A CSV export too long to stream in one request (more than csv_export.STREAM_LIMIT rows),
+    written by a Celery job into the media storage (platform_console/exports.py); its operator is
+    emailed a link when it is done. Kept EXPORT_DAYS days."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    public_id = PublicIdField(prefix="exp_")
+    platform = models.ForeignKey("Platform", on_delete=models.CASCADE, related_name="+")
+    livemode = models.BooleanField()
+    created_by = models.ForeignKey("Membership", null=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=40)  # a key of platform_console.exports.EXPORTERS
+    params = models.JSONField(default=dict, blank=True)  # the filters it was started with
+    status = models.CharField(max_length=10, choices=Status, default=Status.RUNNING)
+    total = models.PositiveIntegerField(default=0)  # rows to write, counted when it started
+    written = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="exports/", blank=True)
+    error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], name="export_job_created")]
+
+    def __str__(self) -> str:
+        return self.public_id

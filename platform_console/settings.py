@@ -261,6 +261,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "redispatch-outbox": {"task": "platform_console.tasks.redispatch_pending_emails", "schedule": 60.0},
     # the security log and the list of sessions: what is older than anyone needs.
     "prune-security-records": {"task": "platform_console.tasks.prune_security_records", "schedule": 86400.0},
+    "prune-exports": {"task": "platform_console.tasks.prune_exports", "schedule": 86400.0},  # files after 7 days
     # requirements: deadlines hourly, future rules and the 540-day inactivity check daily.
     "requirements-deadline-sweep": {"task": "requirements_engine.tasks.deadline_sweep", "schedule": 3600.0},
     "requirements-promote-future": {"task": "requirements_engine.tasks.promote_future_requirements", "schedule": 86400.0},

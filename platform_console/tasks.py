@@ -27,3 +27,18 @@ def redispatch_pending_emails() -> int:
 def prune_security_records() -> dict:
     """Daily: the security log is kept SECURITY_LOG_DAYS, listed sessions as long as a session lives."""
     return security.prune_records()
+
+
+@shared_task(acks_late=True)
+def run_export(job_id: int) -> str:
+    """Write one long CSV export (platform_console/exports.py); safe to run again."""
+    from . import exports
+
+    return exports.run(job_id)
+
+
+@shared_task(acks_late=True)
+def prune_exports() -> int:
+    from . import exports
+
+    return exports.prune()

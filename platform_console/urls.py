@@ -6,7 +6,7 @@ from accounts import hosted_views
 from accounts import urls as account_urls
 from requirements_engine import hosted_views as remediation_views
 
-from . import audit_views, email_views, health, security_views, team_views, views
+from . import audit_views, email_views, export_views, health, security_views, team_views, views
 from .decorators import public_page
 
 urlpatterns = [
@@ -26,6 +26,8 @@ urlpatterns = [
     path("settings/security/", security_views.security_settings, name="security_settings"),
     path("settings/emails/", email_views.failed_emails, name="failed_emails"),
     path("invite/<str:token>/", team_views.accept_invitation, name="accept_invitation"),
+    path("exports/<str:job_id>/", export_views.export_detail, name="export_detail"),
+    path("exports/<str:job_id>/download/", export_views.export_download, name="export_download"),
     path("audit/", audit_views.audit_log, name="audit_log"),
     path("audit/export.csv", audit_views.audit_export, name="audit_export"),
     # Hosted pages for account holders: no operator login.

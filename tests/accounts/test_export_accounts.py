@@ -7,7 +7,6 @@ import io
 import pytest
 from django.urls import reverse
 
-from accounts import views
 from platform_console.models import AuditEvent
 from tests.factories import ConnectionFactory
 
@@ -47,10 +46,29 @@ def test_the_list_offers_export_to_roles_that_may_and_refuses_the_others(operato
     assert not AuditEvent.objects.filter(action="accounts.exported").exists()
 
 
-def test_a_list_over_the_limit_is_refused_with_the_way_to_narrow_it(operator_client, analyst, listed, monkeypatch):
-    monkeypatch.setattr(views, "EXPORT_LIMIT", 2)
+def test_a_list_over_the_streaming_limit_becomes_a_job_with_a_download_and_an_email(
+        operator_client, analyst, listed, monkeypatch, django_capture_on_commit_callbacks, mailoutbox, settings,
+        tmp_path):
+    from platform_console import exports as platform_exports
+    from platform_console.models import ExportJob
+
+    settings.MEDIA_ROOT = tmp_path
+    monkeypatch.setattr(platform_exports, "STREAM_LIMIT", 1)
     client = operator_client(analyst)
-    response = client.get(reverse("accounts:export") + "?q=example")
-    assert response.status_code == 302 and response["Location"] == reverse("accounts:list") + "?q=example"
-    assert "Exports are limited to 2 accounts" in client.get(response["Location"]).content.decode()
-    assert not AuditEvent.objects.filter(action="accounts.exported").exists()
+    with django_capture_on_commit_callbacks(execute=True):  # the job runs in-process after the commit
+        response = client.get(reverse("accounts:export") + "?q=example")
+    job = ExportJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("export_detail", args=[job.public_id])
+    assert job.kind == "connected-accounts" and job.params == {"q": "example"} and job.total == 3
+    page = client.get(response["Location"]).content.decode()
+    assert 'data-testid="export-status">Done' in page and "every 1s" not in page
+    download = client.get(reverse("export_download", args=[job.public_id]))
+    text = b"".join(download.streaming_content).decode()
+    download.close()
+    assert download["Content-Disposition"].startswith('attachment; filename="connected-accounts-live-')
+    assert "Acme Bakery" in text and "Berlin Bikes" in text and "Test Only" not in text
+    assert "'=HYPERLINK" in text  # made safe in the file too
+    event = AuditEvent.objects.get(action="accounts.exported")
+    assert event.after == {"filters": {"q": "example"}, "job": job.public_id, "rows": 3}
+    (email,) = mailoutbox  # sent through the outbox, with the link to the export's page
+    assert email.to == [analyst.user.email] and reverse("export_detail", args=[job.public_id]) in email.body

@@ -74,6 +74,9 @@ EXPECTED = {
     "requirements_engine:remediation_link": (None, P.CREATE_REMEDIATION_LINKS),
     "requirements_engine:bulk_new": (P.CREATE_REMEDIATION_LINKS, P.CREATE_REMEDIATION_LINKS),
     "money:transfers_export": ((P.EXPORT_ACCOUNTS, P.VIEW_BALANCES), None),
+    # A long export's page and file: the export's own permissions, checked by the view (exports.allowed).
+    "export_detail": (ANY, None),
+    "export_download": (ANY, None),
     "money:activity_export": ((P.EXPORT_ACCOUNTS, P.VIEW_BALANCES), None),
     "requirements_engine:bulk_detail": (P.CREATE_REMEDIATION_LINKS, None),
     "requirements_engine:contact_support": (P.FILE_SUPPORT_TICKETS, P.FILE_SUPPORT_TICKETS),
