@@ -45,3 +45,17 @@ class PlatformProfileForm(forms.ModelForm):
         if not value.startswith("https://"):
             raise forms.ValidationError("Enter the address starting with https://")
         return value
+
+
+def _zone_choices() -> list[tuple[str, str]]:
+    import zoneinfo
+
+    zones = sorted(zone for zone in zoneinfo.available_timezones() if "/" in zone and not zone.startswith(("Etc/", "SystemV/")))
+    return [("", "The console's default"), ("UTC", "UTC"), *[(zone, zone.replace("_", " ")) for zone in zones]]
+
+
+class TimeZoneForm(forms.Form):
+    """The member's own time zone: every time the console shows them is in it, with its name."""
+
+    time_zone = forms.ChoiceField(required=False, choices=_zone_choices, label="Time zone",
+                                  error_messages={"invalid_choice": "Choose a time zone from the list."})

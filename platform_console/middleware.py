@@ -6,8 +6,11 @@ no request can be scoped to a platform the operator does not belong to.
 """
 
 import uuid
+import zoneinfo
+from functools import lru_cache
 
 from django.http import HttpRequest
+from django.utils import timezone
 
 from . import sessions
 from .models import Membership
@@ -35,6 +38,16 @@ def _memberships_of(request: HttpRequest) -> tuple[Membership | None, list[Membe
     return current, [m for m in memberships if m is not current]
 
 
+@lru_cache(maxsize=64)
+def _zone(name: str) -> zoneinfo.ZoneInfo | None:
+    if not name:
+        return None
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+
+
 class OperatorContextMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -43,6 +56,11 @@ class OperatorContextMiddleware:
         if not getattr(request, "request_id", ""):  # set by request_log, first in MIDDLEWARE
             request.request_id = uuid.uuid4().hex
         request.membership, request.other_memberships = _memberships_of(request)
+        zone = _zone(request.user.time_zone) if request.user.is_authenticated else None
+        if zone is not None:  # the member's own time zone for every time the page shows
+            timezone.activate(zone)
+        else:
+            timezone.deactivate()
         request.platform = request.membership.platform if request.membership else None
         if request.user.is_authenticated:
             sessions.enforce(request)  # idle timeout and lifetime; may sign the operator out

@@ -37,6 +37,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Stored lower-case; the login form lower-cases what is typed, so sign-in ignores case.
     email = models.EmailField(unique=True)
     full_name = models.CharField(max_length=150, blank=True)
+    # The IANA zone the console shows this member's times in (Settings → Security); blank: the
+    # installation's TIME_ZONE.
+    time_zone = models.CharField(max_length=64, blank=True)
     is_staff = models.BooleanField(default=False, help_text="Provider staff: may use the back office.")
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)

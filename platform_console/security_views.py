@@ -1,6 +1,7 @@
 """Sign-in with a second factor, and each operator's own two-step settings."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
@@ -17,7 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from . import security, sessions, throttle
 from .audit import record_audit, request_meta
 from .decorators import operator_required, public_page
-from .forms import EmailLoginForm
+from .forms import EmailLoginForm, TimeZoneForm
 
 PENDING = "console_pending_2fa"
 MAX_CODE_ATTEMPTS = 5
@@ -130,6 +131,18 @@ def security_settings(request: HttpRequest) -> HttpResponse:
                          else "That session had already ended.")
         return redirect("security_settings")
 
+    if action == "time_zone":
+        zone_form = TimeZoneForm(request.POST)
+        if zone_form.is_valid():
+            before, user.time_zone = user.time_zone, zone_form.cleaned_data["time_zone"]
+            user.save(update_fields=["time_zone"])
+            record_audit(actor=request.membership, action="member.time_zone_changed", before={"time_zone": before},
+                         after={"user": user.email, "time_zone": user.time_zone}, request_meta=request_meta(request))
+            messages.success(request, f"Times are now shown in {user.time_zone or settings.TIME_ZONE}.")
+            return redirect("security_settings")
+    else:
+        zone_form = TimeZoneForm(initial={"time_zone": user.time_zone})
+
     step_up = security.step_up(request) if action in ("start", "replace", "codes", "disable") else None
     if step_up is not None and step_up.is_valid():
         if action in ("start", "replace"):
@@ -146,7 +159,8 @@ def security_settings(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Two-step authentication is off.")
             return redirect("security_settings")
 
-    context: dict = {"enrolled": enrolled, "required": request.platform.require_two_step_auth,
+    context: dict = {"zone_form": zone_form, "default_zone": settings.TIME_ZONE,
+                     "enrolled": enrolled, "required": request.platform.require_two_step_auth,
                      "step_up": step_up or security.step_up_form(request), "sessions": sessions.list_for(request)}
     pending = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if pending is not None and request.session.get(ENROL_AUTHORISED) == pending.pk:
@@ -163,7 +177,7 @@ def security_settings(request: HttpRequest) -> HttpResponse:
     elif action == "confirm":
         messages.error(request, "Start the set-up again: confirm it with your password first.")
         return redirect("security_settings")
-    status = 422 if any(getattr(f, "errors", None) for f in (context.get("form"), step_up)) else 200
+    status = 422 if any(getattr(f, "errors", None) for f in (context.get("form"), step_up, zone_form)) else 200
     return render(request, "platform_console/security_settings.html", context, status=status)
 
 
