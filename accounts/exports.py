@@ -9,11 +9,7 @@ from . import hooks, selectors
 
 
 def _matching(membership, livemode: bool, params: dict):
-    return selectors.search_connections(
-        platform=membership.platform, livemode=livemode, query=selectors.parse_query(params.get("q", "")),
-        status=params.get("status", ""), dashboard_type=params.get("access", ""), country=params.get("country", ""),
-        needs=params.get("needs", ""),
-    )
+    return selectors.search_list(platform=membership.platform, livemode=livemode, filters=params)
 
 
 def count(membership, livemode: bool, params: dict, limit: int | None) -> int:

@@ -155,6 +155,16 @@ def search_connections(
     return qs
 
 
+def search_list(*, platform: Platform, livemode: bool, filters: dict) -> QuerySet[Connection]:
+    """`search_connections` for the Connected accounts list's own parameters (q, status, access,
+    country, needs), as the list, its export and the bulk remediation send read them."""
+    return search_connections(
+        platform=platform, livemode=livemode, query=parse_query(filters.get("q", "")),
+        status=filters.get("status", ""), dashboard_type=filters.get("access", ""),
+        country=filters.get("country", ""), needs=filters.get("needs", ""),
+    )
+
+
 def search_page(
     connections: QuerySet[Connection],
     *,

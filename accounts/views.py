@@ -69,10 +69,7 @@ def connection_list(request: HttpRequest) -> HttpResponse:
 
 
 def _filtered_connections(request: HttpRequest, filters: dict):
-    return selectors.search_connections(
-        platform=request.platform, livemode=request.livemode, query=selectors.parse_query(filters["q"]),
-        status=filters["status"], dashboard_type=filters["access"], country=filters["country"], needs=filters["needs"],
-    )
+    return selectors.search_list(platform=request.platform, livemode=request.livemode, filters=filters)
 
 
 @require_safe

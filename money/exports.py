@@ -2,6 +2,7 @@
 querysets, a date range, amounts in major units with their currency; streamed or written by a
 job (platform_console/exports.py)."""
 
+import zoneinfo
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import QuerySet
@@ -19,16 +20,28 @@ ACTIVITY_HEADER = ["created", "type", "source", "details", "balance", "amount", 
 
 
 def parse_day(value: str) -> date | None:
-    """A yyyy-mm-dd day from a date input, or None for anything else."""
-    try:
-        return date.fromisoformat((value or "").strip()[:10])
-    except ValueError:
+    """A yyyy-mm-dd day from a date input; None when empty. Raises ValueError for anything else
+    (a day the export's range cannot hold, such as 9999-12-31, included)."""
+    text = (value or "").strip()
+    if not text:
         return None
+    day = date.fromisoformat(text[:10])
+    if not 1900 <= day.year <= 9998:
+        raise ValueError(text)
+    return day
 
 
-def within(queryset: QuerySet, *, start: date | None, end: date | None) -> QuerySet:
-    """Rows created on `start` or later and on `end` or earlier (whole days, in the current time zone)."""
-    zone = timezone.get_current_timezone()
+def _zone(params: dict):
+    """The time zone the days were chosen in: the operator's, carried in the parameters, so that a
+    job in the worker reads the same days as the streamed download did."""
+    try:
+        return zoneinfo.ZoneInfo(params.get("tz") or timezone.get_default_timezone_name())
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return timezone.get_default_timezone()
+
+
+def within(queryset: QuerySet, *, start: date | None, end: date | None, zone) -> QuerySet:
+    """Rows created on `start` or later and on `end` or earlier (whole days in `zone`)."""
     if start:
         queryset = queryset.filter(created_at__gte=datetime.combine(start, time.min, tzinfo=zone))
     if end:
@@ -39,12 +52,19 @@ def within(queryset: QuerySet, *, start: date | None, end: date | None) -> Query
 def _transfers(membership, livemode: bool, params: dict) -> QuerySet[Transfer]:
     transfers = selectors.search_transfers(platform=membership.platform, livemode=livemode, q=params.get("q", ""),
                                            currency=params.get("currency", ""), route=params.get("route", ""))
-    return within(transfers, start=parse_day(params.get("from", "")), end=parse_day(params.get("to", "")))
+    return within(transfers, start=_day(params, "from"), end=_day(params, "to"), zone=_zone(params))
 
 
 def _activity(membership, livemode: bool, params: dict) -> QuerySet[Entry]:
     activity = selectors.platform_activity(platform=membership.platform, livemode=livemode)
-    return within(activity, start=parse_day(params.get("from", "")), end=parse_day(params.get("to", "")))
+    return within(activity, start=_day(params, "from"), end=_day(params, "to"), zone=_zone(params))
+
+
+def _day(params: dict, name: str) -> date | None:
+    try:
+        return parse_day(params.get(name, ""))
+    except ValueError:  # checked by the view before; a stored job's parameters are its own
+        return None
 
 
 def _counter(queryset_of):

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
@@ -163,11 +164,16 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
 def _export(request: HttpRequest, *, kind: str, filters: dict, back: str) -> HttpResponse:
     """The CSV of `kind` within the chosen days; days in the wrong order are refused with the way
     forward. Streamed, or written by a job when long (platform_console/exports.py)."""
-    start, end = exports.parse_day(request.GET.get("from", "")), exports.parse_day(request.GET.get("to", ""))
+    try:
+        start, end = exports.parse_day(request.GET.get("from", "")), exports.parse_day(request.GET.get("to", ""))
+    except ValueError:
+        messages.error(request, "The export's days must be real days, such as 2026-12-01. Choose them again.")
+        return redirect(back)
     if start and end and start > end:
         messages.error(request, "The export's first day is after its last day. Choose the days again.")
         return redirect(back)
-    days = {"from": start.isoformat() if start else "", "to": end.isoformat() if end else ""}
+    days = {"from": start.isoformat() if start else "", "to": end.isoformat() if end else "",
+            "tz": timezone.get_current_timezone_name() if start or end else ""}
     return platform_exports.respond(request, kind=kind, params={**filters, **days}, action=f"{kind}.exported")
 
 

@@ -2,6 +2,7 @@
 read, cells safe to open in a spreadsheet."""
 
 import csv
+import re
 from collections.abc import Iterable
 
 from django.http import StreamingHttpResponse
@@ -12,9 +13,15 @@ class _Echo:
         return value
 
 
+NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
 def safe(value) -> str:
-    """Spreadsheet formula injection: a cell may not start with = + - @ (or a tab or CR)."""
+    """Spreadsheet formula injection: a cell may not start with = + - @ (or a tab or CR). A plain
+    number (-12.50) is no formula and stays a number, so that sums of amounts work."""
     text = "" if value is None else str(value)
+    if NUMBER.fullmatch(text):
+        return text
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 

@@ -22,6 +22,9 @@ def operator_required(
     this decorator is for the page, not the only guard.
     """
 
+    if also and permission is None:
+        raise ValueError("operator_required(also=...) needs a first permission")
+
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:

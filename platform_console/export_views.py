@@ -11,7 +11,10 @@ from .models import ExportJob
 
 
 def _job(request: HttpRequest, job_id: str) -> ExportJob:
-    job = ExportJob.objects.filter(platform=request.platform, livemode=request.livemode, public_id=job_id).first()
+    """The operator's own export: its file holds what their role showed them (the list's columns
+    follow the role), so nobody else's role decides who reads it."""
+    job = ExportJob.objects.filter(platform=request.platform, livemode=request.livemode, public_id=job_id,
+                                   created_by=request.membership).first()
     if job is None or job.kind not in exports.EXPORTERS:
         raise Http404("No such export")
     if not exports.allowed(request.membership, job.kind):
@@ -23,6 +26,7 @@ def _job(request: HttpRequest, job_id: str) -> ExportJob:
 @operator_required()
 def export_detail(request: HttpRequest, job_id: str) -> HttpResponse:
     job = _job(request, job_id)
+    exports.resume_if_stalled(job)
     context = {"job": job, "exporter": exports.EXPORTERS[job.kind], "days": exports.EXPORT_DAYS,
                "percent": round(100 * job.written / job.total) if job.total else 100}
     template = "platform_console/export_detail.html"

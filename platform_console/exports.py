@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -28,6 +30,7 @@ from .outbox import queue_email
 STREAM_LIMIT = 10_000  # rows a download streams at once; more run as a job
 EXPORT_DAYS = 7  # a job's file is kept this long
 PROGRESS_EVERY = 1_000
+LEASE = timedelta(minutes=10)  # a writer's claim on a job; lapsed, another may take it over
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ def respond(request: HttpRequest, *, kind: str, params: dict, action: str) -> Ht
     """The export of `kind` with `params` (the page's filters), audited as `action`: streamed when
     it has at most STREAM_LIMIT rows, else a job whose page the operator is sent to."""
     exporter, member, livemode = EXPORTERS[kind], request.membership, request.livemode
+    if not allowed(member, kind):
+        raise PermissionDenied(kind)
     params = {key: value for key, value in params.items() if value not in ("", None)}
     long = exporter.count(member, livemode, params, STREAM_LIMIT) > STREAM_LIMIT
     with transaction.atomic():
@@ -93,14 +98,41 @@ def _enqueue(job_id: int) -> None:
 
 
 def run(job_id: int) -> str:
-    """Write the job's file (again from the start, if a worker died half way), then email its
-    operator. Returns the job's status."""
+    """Write the job's file, then email its operator. Returns the job's status.
+
+    One writer at a time: the job is claimed for LEASE (a redelivered task finds it claimed and
+    stops); a worker that died leaves its claim to lapse, and the job's page queues it again
+    (`resume_if_stalled`). The file is written from the start each time; only the run whose DONE
+    update lands sends the email. Any error fails the job with its reason instead of leaving it
+    running."""
+    now = timezone.now()
+    claimed = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.RUNNING).filter(
+        Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - LEASE)
+    ).update(claimed_at=now)
     job = ExportJob.objects.select_related("created_by__user", "created_by__platform", "platform").get(pk=job_id)
-    if job.status != ExportJob.Status.RUNNING:
+    if not claimed:
         return job.status
     member, exporter = job.created_by, EXPORTERS.get(job.kind)
     if member is None or exporter is None or not allowed(member, job.kind):
         return _fail(job, "The operator who started this export may no longer export it.")
+    try:
+        written = _write(job, exporter, member)
+    except Exception as error:  # noqa: BLE001 - the job says what went wrong; the page stops waiting
+        return _fail(job, f"The export failed ({type(error).__name__}). Start it again from the list.")
+    done = ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.RUNNING, claimed_at=now).update(
+        file=job.file.name, written=written, status=ExportJob.Status.DONE, finished_at=timezone.now()
+    )
+    if not done:  # another run took over after our lease lapsed: its file and email stand
+        job.file.delete(save=False)
+        return ExportJob.objects.get(pk=job.pk).status
+    queue_email(to=member.user.email, template="platform_console/email/export_ready", platform=job.platform, context={
+        "label": exporter.label, "rows": written, "days": EXPORT_DAYS,
+        "url": f"{settings.CONSOLE_SITE_URL}{reverse('export_detail', args=[job.public_id])}",
+    })
+    return ExportJob.Status.DONE
+
+
+def _write(job: ExportJob, exporter: Exporter, member: Membership) -> int:
     header, rows = exporter.rows(member, job.livemode, job.params)
     with tempfile.TemporaryFile() as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
@@ -116,13 +148,18 @@ def run(job_id: int) -> str:
         raw.seek(0)
         job.file.save(f"{job.public_id}.csv", File(raw), save=False)
         text.detach()
-    job.written, job.status, job.finished_at = written, ExportJob.Status.DONE, timezone.now()
-    job.save(update_fields=["file", "written", "status", "finished_at"])
-    queue_email(to=member.user.email, template="platform_console/email/export_ready", platform=job.platform, context={
-        "label": exporter.label, "rows": written, "days": EXPORT_DAYS,
-        "url": f"{settings.CONSOLE_SITE_URL}{reverse('export_detail', args=[job.public_id])}",
-    })
-    return job.status
+    return written
+
+
+def resume_if_stalled(job: ExportJob) -> bool:
+    """Queue a running job again when its worker's lease lapsed (or it was never picked up)."""
+    if job.status != ExportJob.Status.RUNNING:
+        return False
+    since = job.claimed_at or job.created_at
+    if timezone.now() - since < LEASE:
+        return False
+    _enqueue(job.pk)
+    return True
 
 
 def _fail(job: ExportJob, reason: str) -> str:

@@ -66,5 +66,8 @@ class OperatorContextMiddleware:
             sessions.enforce(request)  # idle timeout and lifetime; may sign the operator out
         # Live mode unless the operator switched to test mode (the switch is in the top bar).
         request.livemode = request.session.get(SESSION_LIVEMODE, True) if hasattr(request, "session") else True
-        return self.get_response(request)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()  # nothing after the response (a task run in-process) inherits it
 

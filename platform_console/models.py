@@ -332,6 +332,7 @@ class ExportJob(models.Model):
     file = models.FileField(upload_to="exports/", blank=True)
     error = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)  # a worker is writing it (a lease: see exports.run)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

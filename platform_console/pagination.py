@@ -119,14 +119,15 @@ def keyset_page(
 
 def _edge(within: QuerySet, after_key, before_key, examine: int) -> tuple[datetime, int] | None:
     """(created_at, id) of the `examine`-th row of `within` past the cursor, in the page's
-    direction; None when fewer rows lie there (then the page may look at all of them)."""
+    direction; None when no row lies beyond it (then the page may look at all of them, and says
+    nothing of more rows further on)."""
     if before_key is not None:
         rows = within.filter(_beyond(*before_key, newer=True)).order_by("created_at", "pk")
     else:
         rows = within.filter(_beyond(*after_key, newer=False)) if after_key is not None else within
         rows = rows.order_by("-created_at", "-pk")
-    found = list(rows.values_list("created_at", "pk")[examine - 1 : examine])
-    return found[0] if found else None
+    found = list(rows.values_list("created_at", "pk")[examine - 1 : examine + 1])
+    return found[0] if len(found) == 2 else None
 
 
 def _up_to(created: datetime, pk: int, *, newer: bool) -> Q:

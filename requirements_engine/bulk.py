@@ -38,11 +38,7 @@ class BulkError(Exception):
 
 def matching(*, actor: Membership, livemode: bool, filters: dict):
     """The connections the list shows with these filters (the list's own search and filters)."""
-    return account_selectors.search_connections(
-        platform=actor.platform, livemode=livemode, query=account_selectors.parse_query(filters.get("q", "")),
-        status=filters.get("status", ""), dashboard_type=filters.get("access", ""),
-        country=filters.get("country", ""), needs=filters.get("needs", ""),
-    )
+    return account_selectors.search_list(platform=actor.platform, livemode=livemode, filters=filters)
 
 
 def start(*, actor: Membership, livemode: bool, filters: dict, request_meta: dict | None = None) -> BulkRemediation:
@@ -54,10 +50,17 @@ def start(*, actor: Membership, livemode: bool, filters: dict, request_meta: dic
         raise BulkError("No account matches these filters.")
     if len(ids) > LIMIT:
         raise BulkError(f"Bulk sends are limited to {LIMIT:,} accounts. Narrow the list with the filters or the search.")
+    chosen = {key: value for key, value in filters.items() if value not in ("", None)}
     with transaction.atomic():
+        # A second submit (a double click, a resent form) joins the send already running for the
+        # same accounts instead of sending every account a second link.
+        running = BulkRemediation.objects.select_for_update().filter(
+            platform=actor.platform, livemode=livemode, status=BulkRemediation.Status.RUNNING, filters=chosen
+        ).first()
+        if running is not None:
+            return running
         job = BulkRemediation.objects.create(
-            platform=actor.platform, livemode=livemode, created_by=actor, total=len(ids),
-            filters={key: value for key, value in filters.items() if value not in ("", None)},
+            platform=actor.platform, livemode=livemode, created_by=actor, total=len(ids), filters=chosen,
         )
         BulkRemediationItem.objects.bulk_create(
             [BulkRemediationItem(job=job, connection_id=pk) for pk in ids], batch_size=1000
@@ -140,13 +143,14 @@ def _send(job: BulkRemediation, connection_id: int) -> tuple[str, str]:
 def finish(job_id: int) -> None:
     """Mark the job done once no item is pending, and audit it once, with its members."""
     with transaction.atomic():
-        job = BulkRemediation.objects.select_for_update().get(pk=job_id)
+        job = BulkRemediation.objects.select_for_update().select_related("platform").get(pk=job_id)
         if job.status == BulkRemediation.Status.DONE or job.items.filter(status=BulkRemediationItem.Status.PENDING).exists():
             return
         job.status, job.finished_at = BulkRemediation.Status.DONE, timezone.now()
         job.save(update_fields=["status", "finished_at"])
         members = {status: list(ids) for status, ids in _members(job).items()}
-        record_audit(actor=job.created_by, action="remediation_links.bulk_finished", obj=job, livemode=job.livemode,
+        record_audit(actor=job.created_by, platform=job.platform, action="remediation_links.bulk_finished", obj=job,
+                     livemode=job.livemode,
                      after={**{status: len(ids) for status, ids in members.items()}, "accounts": members})
 
 

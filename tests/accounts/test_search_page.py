@@ -63,6 +63,7 @@ def test_a_common_word_fills_its_page_among_the_newest_rows(platform, many, sett
 def test_few_matches_far_back_are_found_through_the_indexes_in_order(platform, many, monkeypatch, settings):
     settings.CONSOLE_PAGE_SIZE = 3
     monkeypatch.setattr(selectors, "PROBE_ROWS", 2)  # the newest 2 rows hold one match, not 3
+    monkeypatch.setattr(selectors, "SCAN_ROWS", 2)  # a bounded walk would stop early: the indexes must answer
     result = page(platform, "match")
     assert names(result) == MATCHES[:3] and result.examined is None
     older = page(platform, "match", after=result.next_cursor)
@@ -119,6 +120,7 @@ def test_every_search_kind_finds_a_rare_old_match_through_the_indexes(platform, 
         ConnectionFactory(platform=platform, account=AccountFactory(name=f"Zed {n}", email=f"z{n}@zed.example"),
                           created_at=now - timedelta(hours=n))
     monkeypatch.setattr(selectors, "PROBE_ROWS", 3)
+    monkeypatch.setattr(selectors, "SCAN_ROWS", 3)  # the match is the 7th row: only the indexes reach it
     assert selectors.parse_query(text).kind == kind
     assert [c.pk for c in page(platform, text)] == [old.pk]
 
@@ -166,3 +168,18 @@ def test_a_search_stopped_at_the_statement_timeout_says_so_in_the_list(operator_
     html = response.content.decode()
     assert response.status_code == 200 and 'data-testid="search-too-slow"' in html
     assert "took too long" in html and "No accounts match" not in html
+
+
+def test_a_bounded_walk_that_reaches_the_end_offers_nothing_further(platform, monkeypatch, settings):
+    """Exactly SCAN_ROWS rows left: the walk looks at all of them and does not send the operator on
+    to an empty page."""
+    settings.CONSOLE_PAGE_SIZE = 3
+    now = timezone.now()
+    for n in range(4):
+        ConnectionFactory(platform=platform, account=AccountFactory(name=f"Match Shop {n}" if n == 0 else f"Other {n}"),
+                          created_at=now - timedelta(hours=n))
+    monkeypatch.setattr(selectors, "PROBE_ROWS", 1)
+    monkeypatch.setattr(selectors, "CANDIDATE_CAP", 0)
+    monkeypatch.setattr(selectors, "SCAN_ROWS", 4)
+    result = page(platform, "match")
+    assert names(result) == ["Match Shop 0"] and result.examined is None and result.next_cursor is None

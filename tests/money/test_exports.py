@@ -4,6 +4,7 @@ and see balances; more than 10 000 rows are refused with the way to narrow them.
 
 import csv
 import io
+import zoneinfo
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from money import exports, services
-from money.models import Transfer
 from platform_console.models import AuditEvent
 
 from .factories import receiving_connection
@@ -25,12 +25,12 @@ ACTIVITY = reverse("money:activity_export")
 def sent(funded, admin, receiver, liable):
     """Three transfers: two to Acme Bakery (one of them 40 days ago), one to Bright Express."""
     made = []
-    for n, (connection, amount, description) in enumerate(
-        [(receiver, 12_50, "=HYPERLINK(\"http://evil\")"), (liable, 30_00, "weekly"), (receiver, 7_00, "old")]
+    for n, (connection, amount, description, days_ago) in enumerate(
+        [(receiver, 12_50, "=HYPERLINK(\"http://evil\")", 0), (liable, 30_00, "weekly", 0), (receiver, 7_00, "old", 40)]
     ):
         made.append(services.create_transfer(actor=admin, connection=connection, amount=amount, currency="usd",
-                                             idempotency_key=f"export-{n}", description=description))
-    Transfer.objects.filter(pk=made[2].pk).update(created_at=timezone.now() - timedelta(days=40))
+                                             idempotency_key=f"export-{n}", description=description,
+                                             now=timezone.now() - timedelta(days=days_ago)))
     return made
 
 
@@ -59,10 +59,46 @@ def test_balance_activity_export_within_the_days_chosen(operator_client, analyst
     assert list(lines[0]) == exports.ACTIVITY_HEADER
     kinds = [r["type"] for r in lines]
     assert kinds.count("Transfer") == 3 and "Top-up" in kinds
+    from money.models import Entry
+
+    old = Entry.objects.filter(source_id=sent[2].public_id, ledger_account__kind="platform")
+    assert old.exists() and old.first().created_at < timezone.now() - timedelta(days=39)
     today = timezone.localdate().isoformat()
-    assert all(r["created"][:10] >= (timezone.now() - timedelta(days=1)).date().isoformat()
-               for r in rows(client.get(ACTIVITY, {"from": today, "to": today})))
+    recent = rows(client.get(ACTIVITY, {"from": today, "to": today}))
+    assert recent and len(recent) == len(lines) - old.count()  # the 40-day-old transfer's lines left out
+    assert sent[2].public_id not in {r["source"] for r in recent}
     assert AuditEvent.objects.filter(action="balance-activity.exported").count() == 2
+
+
+def test_amounts_stay_numbers_and_impossible_days_are_refused(operator_client, analyst, sent):
+    client = operator_client(analyst)
+    debits = [r["amount"] for r in rows(client.get(ACTIVITY)) if r["amount"].startswith(("-", "'-"))]
+    assert debits and all(amount.startswith("-") for amount in debits)  # not '-12.50: sums work
+    for bad in ("9999-12-31", "2026-02-30", "yesterday"):
+        response = client.get(ACTIVITY, {"to": bad})
+        assert response.status_code == 302, bad
+        assert "must be real days" in client.get(response["Location"]).content.decode()
+
+
+def test_a_long_export_reads_the_days_in_the_operators_time_zone(operator_client, analyst, sent, monkeypatch,
+                                                                 django_capture_on_commit_callbacks, settings,
+                                                                 tmp_path):
+    """The streamed download and the job (in a worker, in the default zone) read the same days."""
+    from platform_console import exports as platform_exports
+    from platform_console.models import ExportJob
+
+    settings.MEDIA_ROOT = tmp_path
+    analyst.user.time_zone = "Pacific/Pago_Pago"  # UTC-11: its "today" began hours before UTC's
+    analyst.user.save()
+    client = operator_client(analyst)
+    today = timezone.localtime(timezone.now(), zoneinfo.ZoneInfo("Pacific/Pago_Pago")).date().isoformat()
+    streamed = rows(client.get(ACTIVITY, {"from": today, "to": today}))
+    monkeypatch.setattr(platform_exports, "STREAM_LIMIT", 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(ACTIVITY, {"from": today, "to": today})
+    job = ExportJob.objects.get()
+    with job.file.open("rb") as written:
+        assert len(list(csv.DictReader(io.StringIO(written.read().decode())))) == len(streamed) == job.total
 
 
 def test_days_in_the_wrong_order_are_refused_with_the_way_forward(operator_client, analyst, sent):
@@ -87,8 +123,8 @@ def test_a_long_activity_export_is_written_by_a_job(operator_client, analyst, vi
     with job.file.open("rb") as written:
         lines = list(csv.DictReader(io.StringIO(written.read().decode())))
     assert len(lines) == job.total == job.written and [r["type"] for r in lines].count("Transfer") == 3
-    # Only roles that may have this export see its page and its file.
-    assert operator_client(viewer).get(reverse("export_download", args=[job.public_id])).status_code == 403
+    # The file is its operator's: nobody else reads it, whatever their role.
+    assert operator_client(viewer).get(reverse("export_download", args=[job.public_id])).status_code == 404
 
 
 def test_only_roles_that_export_and_see_balances_may(operator_client, support, viewer, admin, sent):

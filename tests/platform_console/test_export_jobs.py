@@ -47,13 +47,17 @@ def test_a_job_whose_operator_lost_the_right_fails_and_says_why(analyst, job):
     assert not job.file and "may no longer export" in job.error
 
 
-def test_another_platforms_or_modes_job_is_not_found_and_other_roles_are_refused(operator_client, admin, viewer, job,
-                                                                                  other_platform):
+def test_only_its_operator_sees_an_export_and_never_another_platform_or_mode(operator_client, admin, support, job,
+                                                                             other_platform, analyst):
+    """The file holds the columns the starter's role showed (an analyst's has balances): nobody
+    else reads it, not even a role that may export too (support: no balances)."""
     url = reverse("export_detail", args=[job.public_id])
-    assert operator_client(viewer).get(url).status_code == 403
+    assert operator_client(support).get(url).status_code == 404
+    assert operator_client(support).get(reverse("export_download", args=[job.public_id])).status_code == 404
+    assert operator_client(analyst).get(url).status_code == 200
     theirs = MembershipFactory(platform=other_platform, roles=["admin"])
     assert operator_client(theirs).get(url).status_code == 404
-    client = operator_client(admin)
+    client = operator_client(analyst)
     session = client.session
     session["console_livemode"] = False
     session.save()
@@ -68,3 +72,28 @@ def test_jobs_and_their_files_go_after_the_days_they_are_kept(job, media):
     assert exports.prune() == 0
     assert exports.prune(now=timezone.now() + timedelta(days=exports.EXPORT_DAYS + 1)) == 1
     assert not path.exists() and not ExportJob.objects.exists()
+
+
+def ready_emails():
+    from platform_console.models import OutboxEmail
+
+    return OutboxEmail.objects.filter(template="platform_console/email/export_ready").count()
+
+
+def test_a_redelivered_task_writes_nothing_twice_and_a_failing_one_says_so(analyst, job, monkeypatch):
+    ExportJob.objects.filter(pk=job.pk).update(claimed_at=timezone.now())  # a first worker is writing it
+    assert exports.run(job.pk) == "running"  # the redelivered task leaves it alone
+    job.refresh_from_db()
+    assert not job.file and not ready_emails()
+    ExportJob.objects.filter(pk=job.pk).update(claimed_at=timezone.now() - exports.LEASE * 2)  # that worker died
+    job.refresh_from_db()
+    assert exports.resume_if_stalled(job)  # queued again (in-process here): it finishes
+    job.refresh_from_db()
+    assert job.status == "done" and ready_emails() == 1
+
+    broken = ExportJob.objects.create(platform=job.platform, livemode=True, created_by=analyst,
+                                      kind="connected-accounts", params={}, total=3)
+    monkeypatch.setattr(exports, "_write", lambda *args: 1 / 0)
+    assert exports.run(broken.pk) == "failed"
+    broken.refresh_from_db()
+    assert "The export failed (ZeroDivisionError)" in broken.error and ready_emails() == 1

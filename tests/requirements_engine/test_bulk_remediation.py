@@ -176,3 +176,22 @@ def test_two_workers_on_one_job_send_each_account_once(admin, platform):
     assert sent_links().count() == 12 and emails().count() == 12
     assert BulkRemediationItem.objects.filter(job=job, status="sent").count() == 12
     assert AuditEvent.objects.filter(action="remediation_links.bulk_finished").count() == 1
+
+
+def test_a_second_submit_joins_the_running_send(admin, accounts):
+    first = bulk.start(actor=admin, livemode=True, filters={"needs": "past_due"})
+    assert bulk.start(actor=admin, livemode=True, filters={"needs": "past_due"}) == first
+    assert BulkRemediation.objects.count() == 1
+    bulk.run(first.pk)
+    assert bulk.start(actor=admin, livemode=True, filters={"needs": "past_due"}) != first  # done: a new send
+
+
+def test_a_send_whose_operator_was_removed_still_finishes(admin, accounts):
+    job = bulk.start(actor=admin, livemode=True, filters={})
+    admin.delete()
+    bulk.run(job.pk)
+    job.refresh_from_db()
+    summary = bulk.summary(job)
+    assert job.status == BulkRemediation.Status.DONE and summary["failed"] == 2 and summary["sent"] == 0
+    finished = AuditEvent.objects.get(action="remediation_links.bulk_finished")
+    assert finished.actor is None and finished.platform == job.platform
