@@ -116,6 +116,7 @@ def _balances_context(request: HttpRequest, tab: str) -> dict:
         "add_refusal": _permission_state(request, permissions.ADD_TO_BALANCE),
         "send_refusal": _permission_state(request, permissions.SEND_FUNDS),
         "can_export": request.membership.can(permissions.EXPORT_ACCOUNTS),
+        "stream_limit": platform_exports.STREAM_LIMIT,
     }
 
 

@@ -43,7 +43,8 @@ def bulk_new(request: HttpRequest) -> HttpResponse:
         "count": min(count, bulk.LIMIT),
         "too_many": count > bulk.LIMIT,
         "limit": bulk.LIMIT,
-        "preview": list(matching.order_by("-created_at", "-id")[:PREVIEW]),
+        "preview": (preview := list(matching.order_by("-created_at", "-id")[:PREVIEW])),
+        "more": max(0, min(count, bulk.LIMIT) - len(preview)),
         "recent": BulkRemediation.objects.filter(platform=request.platform, livemode=request.livemode)
         .order_by("-created_at")[:5],
     })
