@@ -7,6 +7,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import selectors as account_selectors
+from money import history as money_history
 
 from . import permissions, services, timeline
 from .audit import request_meta
@@ -33,8 +34,14 @@ def home(request: HttpRequest) -> HttpResponse:
         {"label": "Enabled", "count": counts["enabled"], "status": "enabled", "tone": "success"},
     ]
     names = account_selectors.display_names({event.account_public_id for event in recent if event.account_public_id})
-    return render(request, "platform_console/home.html",
-                  {"tiles": tiles, "recent_events": timeline.lines(recent, names=names)})
+    context = {"tiles": tiles, "recent_events": timeline.lines(recent, names=names)}
+    if request.membership.can(permissions.VIEW_BALANCES):
+        days = 90 if request.GET.get("days") == "90" else 30
+        currency = request.platform.default_currency
+        points = money_history.balance_history(platform=request.platform, livemode=request.livemode,
+                                               currency=currency, days=days)
+        context["balance_chart"] = {"days": days, "currency": currency, **money_history.chart(points)}
+    return render(request, "platform_console/home.html", context)
 
 
 def _back(request: HttpRequest, fallback: str = "home") -> HttpResponse:
