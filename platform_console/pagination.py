@@ -85,12 +85,11 @@ def keyset_page(
         has_newer = len(rows) > size
         rows = list(reversed(rows[:size]))
         if edge is not None and not has_newer:
-            return KeysetPage(
-                items=rows,
-                next_cursor=encode_cursor(rows[-1].created_at, rows[-1].pk) if rows else None,
-                previous_cursor=encode_cursor(*edge),
-                examined=examine,
-            )
+            # Older rows go on from the page's oldest row, or, with none shown, from the row the
+            # cursor named (inclusive: the cursor just past it in (created_at, id) order).
+            older = (rows[-1].created_at, rows[-1].pk) if rows else (created, pk + 1)
+            return KeysetPage(items=rows, next_cursor=encode_cursor(*older), previous_cursor=encode_cursor(*edge),
+                              examined=examine)
         if not rows:
             return keyset_page(queryset, size=size, within=within, examine=examine)
         return KeysetPage(

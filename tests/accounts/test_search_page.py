@@ -183,3 +183,17 @@ def test_a_bounded_walk_that_reaches_the_end_offers_nothing_further(platform, mo
     monkeypatch.setattr(selectors, "SCAN_ROWS", 4)
     result = page(platform, "match")
     assert names(result) == ["Match Shop 0"] and result.examined is None and result.next_cursor is None
+
+
+def test_going_back_to_newer_rows_and_forward_again_loses_no_match(platform, many, monkeypatch, settings):
+    settings.CONSOLE_PAGE_SIZE = 3
+    monkeypatch.setattr(selectors, "PROBE_ROWS", 2)
+    monkeypatch.setattr(selectors, "CANDIDATE_CAP", 1)
+    monkeypatch.setattr(selectors, "SCAN_ROWS", 2)  # windows of two rows: 0–1, 2–3 (no match), 4–5, …
+    first = page(platform, "match")
+    second = page(platform, "match", after=first.next_cursor)
+    third = page(platform, "match", after=second.next_cursor)
+    assert names(second) == [] and names(third) == ["Match Bakery 4"]
+    back = page(platform, "match", before=third.previous_cursor)  # newer than row 4: rows 2–3, no match
+    assert names(back) == [] and back.examined == 2 and back.next_cursor
+    assert names(page(platform, "match", after=back.next_cursor)) == ["Match Bakery 4"]  # and on again
