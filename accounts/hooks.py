@@ -103,6 +103,15 @@ class ListAction:
 
 list_actions: list[ListAction] = []
 
+# Each issues a fresh remediation link for a connection without emailing it and returns its URL,
+# or "" when the account cannot be remediated; the accounts export's "with remediation links"
+# option writes one per account (the requirements engine registers it, with its permission).
+remediation_link_issuers: list[tuple[str, Callable[[Any, "Connection"], str]]] = []
+
+
+def remediation_link_issuer(membership) -> Callable[[Any, "Connection"], str] | None:
+    return next((issue for permission, issue in remediation_link_issuers if membership.can(permission)), None)
+
 
 def actions_for(membership) -> list[ListAction]:
     return [action for action in list_actions if membership.can(action.permission)]

@@ -63,6 +63,7 @@ def connection_list(request: HttpRequest) -> HttpResponse:
         "status_tabs": _status_tabs(request, filters),
         "create_blockers": services.creation_blockers(request.membership),
         "can_export": request.membership.can(permissions.EXPORT_ACCOUNTS),
+        "can_export_links": hooks.remediation_link_issuer(request.membership) is not None,
         "list_actions": hooks.actions_for(request.membership),
     }
     return render(request, template, context)
@@ -79,6 +80,10 @@ def connection_export(request: HttpRequest) -> HttpResponse:
     up to 10,000 accounts, written by a job beyond (platform_console/exports.py)."""
     filters = ConnectionFilterForm(request.GET).filters()
     params = {key: value for key, value in filters.items() if key not in ("after", "before")}
+    if request.GET.get("remediation_links"):
+        if hooks.remediation_link_issuer(request.membership) is None:
+            raise PermissionDenied("Your role cannot create remediation links.")
+        params["remediation_links"] = "1"
     return platform_exports.respond(request, kind="connected-accounts", params=params, action="accounts.exported")
 
 

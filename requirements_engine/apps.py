@@ -10,6 +10,7 @@ class RequirementsEngineConfig(AppConfig):
 
         timeline.register()  # how its audit events read on Home and Activity
         from accounts import hooks
+        from platform_console import permissions
 
         from . import panels, services, sweeps
 
@@ -25,3 +26,6 @@ class RequirementsEngineConfig(AppConfig):
         ):
             if entry not in registry:
                 registry.append(entry)
+        issuer = (permissions.CREATE_REMEDIATION_LINKS, services.exported_remediation_link)
+        if issuer not in hooks.remediation_link_issuers:
+            hooks.remediation_link_issuers.append(issuer)

@@ -312,9 +312,11 @@ def save_requirement_values(*, connection: Connection, path: str, data: dict, ac
 
 
 @transaction.atomic
-def create_remediation_link(*, actor: Membership, connection: Connection, request_meta: dict | None = None) -> tuple[AccountLink, str]:
+def create_remediation_link(*, actor: Membership, connection: Connection, request_meta: dict | None = None,
+                            email: bool = True) -> tuple[AccountLink, str]:
     """An account-specific link to a hosted page asking only for what is outstanding. Valid 90
-    days, reusable; one active per account (a new one revokes the old)."""
+    days, reusable; one active per account (a new one revokes the old). Emailed to the account
+    unless `email` is False (the accounts export hands the links to the platform instead)."""
     _ensure(actor, permissions.CREATE_REMEDIATION_LINKS, connection)
     if connection.lifecycle_state not in (Connection.Lifecycle.ACTIVE, Connection.Lifecycle.INVITED):
         raise AccountError("This account can no longer be remediated.")
@@ -322,12 +324,13 @@ def create_remediation_link(*, actor: Membership, connection: Connection, reques
                            lifetime=timedelta(days=REMEDIATION_LINK_DAYS), created_by=actor,
                            sent_to=connection.account.email)
     url = remediation_url(token)
-    if connection.account.email:
+    if email and connection.account.email:
         queue_email(to=connection.account.email, template="requirements_engine/email/remediation_link",
                     platform=connection.platform,
                     context={"url": url, "platform_name": connection.platform.name, "days": REMEDIATION_LINK_DAYS})
     record_audit(actor=actor, action="remediation_link.created", obj=link, account_public_id=connection.account.public_id,
-                 livemode=connection.livemode, after={"expires_at": link.expires_at.isoformat()},
+                 livemode=connection.livemode,
+                 after={"expires_at": link.expires_at.isoformat(), **({} if email else {"emailed": False})},
                  request_meta=request_meta)
     return link, token
 
@@ -363,3 +366,14 @@ def contact_support(*, actor: Membership, connection: Connection, subject: str, 
                  account_public_id=connection.account.public_id, livemode=connection.livemode,
                  after={"requirement": path, "subject": subject}, request_meta=request_meta)
     return ticket
+
+
+def exported_remediation_link(actor: Membership, connection: Connection) -> str:
+    """A fresh remediation link for the accounts export (not emailed), or "" when the account can
+    no longer be remediated."""
+    try:
+        _, token = create_remediation_link(actor=actor, connection=connection, email=False,
+                                           request_meta={"export": "connected-accounts"})
+    except AccountError:
+        return ""
+    return remediation_url(token)

@@ -72,3 +72,22 @@ def test_a_list_over_the_streaming_limit_becomes_a_job_with_a_download_and_an_em
     assert event.after == {"filters": {"q": "example"}, "job": job.public_id, "rows": 3}
     (email,) = mailoutbox  # sent through the outbox, with the link to the export's page
     assert email.to == [analyst.user.email] and reverse("export_detail", args=[job.public_id]) in email.body
+
+def test_the_export_can_hand_each_account_a_fresh_remediation_link(operator_client, admin, analyst, listed):
+    from accounts.models import AccountLink
+    from platform_console.models import OutboxEmail
+
+    response = operator_client(admin).get(reverse("accounts:export") + "?country=US&remediation_links=1")
+    exported = rows(response)
+    links = {r["name"]: r["remediation_link"] for r in exported}
+    assert set(links) == {"Acme Bakery", "'=HYPERLINK(\"http://evil\")"}
+    assert all("/remediate/" in url for url in links.values())
+    assert AccountLink.objects.filter(kind=AccountLink.Kind.REMEDIATION).count() == 2
+    assert not OutboxEmail.objects.filter(template="requirements_engine/email/remediation_link").exists()
+    created = AuditEvent.objects.filter(action="remediation_link.created")
+    assert created.count() == 2 and all(event.after["emailed"] is False for event in created)
+    assert AuditEvent.objects.get(action="accounts.exported").after["filters"]["remediation_links"] == "1"
+    # A role that may export but not create remediation links gets neither the option nor the links.
+    assert operator_client(analyst).get(reverse("accounts:export") + "?remediation_links=1").status_code == 403
+    assert 'data-testid="export-with-links"' not in operator_client(analyst).get(reverse("accounts:list")).content.decode()
+    assert 'data-testid="export-with-links"' in operator_client(admin).get(reverse("accounts:list")).content.decode()
