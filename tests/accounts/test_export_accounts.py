@@ -13,6 +13,19 @@ from tests.factories import ConnectionFactory
 pytestmark = pytest.mark.django_db
 
 
+def closed(response) -> None:
+    """Close a file download as the test client does: its request_finished must not close the test's
+    database connection (Django's close_old_connections listens to it)."""
+    from django.core.signals import request_finished
+    from django.db import close_old_connections
+
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+
+
 def rows(response) -> list[dict]:
     assert response["Content-Type"].startswith("text/csv")
     return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
@@ -64,7 +77,7 @@ def test_a_list_over_the_streaming_limit_becomes_a_job_with_a_download_and_an_em
     assert 'data-testid="export-status">Done' in page and "every 1s" not in page
     download = client.get(reverse("export_download", args=[job.public_id]))
     text = b"".join(download.streaming_content).decode()
-    download.close()
+    closed(download)
     assert download["Content-Disposition"].startswith('attachment; filename="connected-accounts-live-')
     assert "Acme Bakery" in text and "Berlin Bikes" in text and "Test Only" not in text
     assert "'=HYPERLINK" in text  # made safe in the file too
