@@ -33,12 +33,16 @@ def demo_operator(db):
 
 @pytest.fixture
 def sign_in(page, live_server):
-    def do(email: str, password: str = "demo"):
-        page.goto(f"{live_server.url}/login/")
-        page.get_by_label("Email").fill(email)
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(f"{live_server.url}/")
-        return page
+    """Sign in through the login form, on the test's page or on another (`on=`: a page of a
+    browser context of another size)."""
+
+    def do(email: str, password: str = "demo", *, on=None):
+        target = on or page
+        target.goto(f"{live_server.url}/login/")
+        target.get_by_label("Email").fill(email)
+        target.get_by_label("Password").fill(password)
+        target.get_by_role("button", name="Sign in").click()
+        target.wait_for_url(f"{live_server.url}/")
+        return target
 
     return do

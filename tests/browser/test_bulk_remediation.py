@@ -10,16 +10,13 @@ from tests.factories import AccountFactory, ConnectionFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_send_remediation_links_to_every_past_due_account(live_server, page, demo_operator):
+def test_send_remediation_links_to_every_past_due_account(live_server, page, demo_operator, sign_in):
     platform = demo_operator("admin", "admin@demo.test")
     for n, email in enumerate(["one@example.test", "two@example.test", ""]):
         ConnectionFactory(platform=platform, account=AccountFactory(name=f"Late Shop {n}", email=email),
                           actions_required=True, currently_due_count=1, past_due_count=1)
     ConnectionFactory(platform=platform, account__name="On Time Cafe")
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Email").fill("admin@demo.test")
-    page.get_by_label("Password").fill("demo")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in("admin@demo.test")
     page.goto(f"{live_server.url}/accounts/")
     page.locator("#filter-needs").select_option("past_due")
     expect(page.get_by_test_id("account-row")).to_have_count(3)

@@ -56,7 +56,7 @@ def test_export_takes_the_filters_chosen_on_the_page(live_server, page, demo_ope
     assert "Berlin Bikes" in text and "Acme Bakery" not in text
 
 
-def test_a_short_search_says_what_it_matches_and_a_bounded_one_searches_on(live_server, page, demo_operator, monkeypatch):
+def test_a_short_search_says_what_it_matches_and_a_bounded_one_searches_on(live_server, page, demo_operator, monkeypatch, sign_in):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -68,10 +68,7 @@ def test_a_short_search_says_what_it_matches_and_a_bounded_one_searches_on(live_
     for n in range(8):  # newest first: "Match" at 0 and 6
         name = f"Match Bakery {n}" if n in (0, 6) else f"Other Cafe {n}"
         ConnectionFactory(platform=platform, account__name=name, created_at=now - timedelta(hours=n))
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Email").fill("admin@demo.test")
-    page.get_by_label("Password").fill("demo")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in("admin@demo.test")
     page.goto(f"{live_server.url}/accounts/")
 
     page.locator("#id_q").fill("ot")

@@ -71,21 +71,13 @@ def sideways(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
 
-def sign_in(page, base: str) -> None:
-    page.goto(f"{base}/login/")
-    page.get_by_label("Email").fill("admin@demo.test")
-    page.get_by_label("Password").fill("demo")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r".*/$"))
-
-
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390x844", "1440x900"])
-def test_no_page_scrolls_sideways(contexts, live_server, demo, viewport):
+def test_no_page_scrolls_sideways(contexts, live_server, demo, sign_in, viewport):
     page = contexts(viewport).new_page()
     wide = {}
     assert page.goto(f"{live_server.url}/login/").ok
     wide["/login/"] = sideways(page)
-    sign_in(page, live_server.url)
+    sign_in("admin@demo.test", on=page)
     for path in console_pages(demo):
         assert page.goto(f"{live_server.url}{path}").ok, path
         wide[path] = sideways(page)
@@ -97,9 +89,9 @@ def test_no_page_scrolls_sideways(contexts, live_server, demo, viewport):
     assert len(wide) == 1 + len(console_pages(demo)) + 3
 
 
-def test_on_a_phone_the_sidebar_is_behind_the_menu_button(contexts, live_server, demo):
+def test_on_a_phone_the_sidebar_is_behind_the_menu_button(contexts, live_server, demo, sign_in):
     page = contexts(PHONE).new_page()
-    sign_in(page, live_server.url)
+    sign_in("admin@demo.test", on=page)
     sidebar = page.get_by_role("complementary", name="Main navigation")
     expect(sidebar).to_be_hidden()
     menu = page.get_by_role("button", name="Menu")
@@ -118,9 +110,9 @@ def test_on_a_phone_the_sidebar_is_behind_the_menu_button(contexts, live_server,
     expect(page.get_by_role("menuitem", name="Sign out")).to_be_visible()
 
 
-def test_on_a_phone_accounts_are_cards_and_dialogs_fill_the_screen(contexts, live_server, demo):
+def test_on_a_phone_accounts_are_cards_and_dialogs_fill_the_screen(contexts, live_server, demo, sign_in):
     page = contexts(PHONE).new_page()
-    sign_in(page, live_server.url)
+    sign_in("admin@demo.test", on=page)
     page.goto(f"{live_server.url}/accounts/")
     expect(page.locator("#results thead")).to_be_hidden()
     row = page.get_by_test_id("account-row").first
@@ -136,16 +128,16 @@ def test_on_a_phone_accounts_are_cards_and_dialogs_fill_the_screen(contexts, liv
     expect(dialog.get_by_role("button", name="Continue")).to_be_in_viewport()
 
 
-def test_on_a_desktop_the_sidebar_shows_and_there_is_no_menu_button(contexts, live_server, demo):
+def test_on_a_desktop_the_sidebar_shows_and_there_is_no_menu_button(contexts, live_server, demo, sign_in):
     page = contexts(DESKTOP).new_page()
-    sign_in(page, live_server.url)
+    sign_in("admin@demo.test", on=page)
     expect(page.get_by_role("complementary", name="Main navigation")).to_be_visible()
     expect(page.get_by_role("button", name="Menu")).to_be_hidden()
     page.goto(f"{live_server.url}/accounts/")
     expect(page.locator("#results thead")).to_be_visible()
 
 
-def test_the_phone_pages_have_no_serious_accessibility_violations(browser, live_server, demo):
+def test_the_phone_pages_have_no_serious_accessibility_violations(browser, live_server, demo, sign_in):
     import json
     import os
     from pathlib import Path
@@ -156,7 +148,7 @@ def test_the_phone_pages_have_no_serious_accessibility_violations(browser, live_
     context = browser.new_context(viewport=PHONE, bypass_csp=True)  # axe is injected as a script of its own
     try:
         page = context.new_page()
-        sign_in(page, live_server.url)
+        sign_in("admin@demo.test", on=page)
         found = {}
         account = demo.exclude(lifecycle_state="invited").first().account.public_id
         for path in ("/accounts/", f"/accounts/{account}/", "/balances/transfers/", "/bulk/remediation-links/?needs=past_due"):
@@ -173,9 +165,9 @@ def test_the_phone_pages_have_no_serious_accessibility_violations(browser, live_
         context.close()
 
 
-def test_a_dialog_opened_from_the_keyboard_closes_with_esc_and_gives_the_focus_back(contexts, live_server, demo):
+def test_a_dialog_opened_from_the_keyboard_closes_with_esc_and_gives_the_focus_back(contexts, live_server, demo, sign_in):
     page = contexts(DESKTOP).new_page()
-    sign_in(page, live_server.url)
+    sign_in("admin@demo.test", on=page)
     page.goto(f"{live_server.url}/accounts/")
     create = page.get_by_test_id("create-button")
     create.focus()
