@@ -17,29 +17,43 @@ def _escaped(value) -> str:
     return str(value).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-class ContainsInsensitive(Lookup):
+class _EscapedLike(Lookup):
+    """`<lhs> LIKE <pattern>` with `%`, `_` and `\\` in the value literal: subclasses say how the
+    column is compared (`sql`, with {lhs} and {rhs}) and what surrounds the value (`pattern`)."""
+
+    def pattern(self, escaped: str) -> str:
+        raise NotImplementedError
+
+    def sql(self, connection) -> str:
+        raise NotImplementedError
+
+    def get_db_prep_lookup(self, value, connection):
+        return ("%s", [self.pattern(_escaped(value))])
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return self.sql(connection).format(lhs=lhs, rhs=rhs), [*lhs_params, *rhs_params]
+
+
+class ContainsInsensitive(_EscapedLike):
     lookup_name = "ilike_contains"
 
-    def get_db_prep_lookup(self, value, connection):
-        return ("%s", [f"%{_escaped(value)}%"])
+    def pattern(self, escaped: str) -> str:
+        return f"%{escaped}%"
 
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        operator = "ILIKE" if connection.vendor == "postgresql" else "LIKE"
-        return f"{lhs} {operator} {rhs} ESCAPE '\\'", [*lhs_params, *rhs_params]
+    def sql(self, connection) -> str:
+        return "{lhs} " + ("ILIKE" if connection.vendor == "postgresql" else "LIKE") + " {rhs} ESCAPE '\\'"
 
 
-class StartsWithInsensitive(Lookup):
+class StartsWithInsensitive(_EscapedLike):
     lookup_name = "ilike_starts"
 
-    def get_db_prep_lookup(self, value, connection):
-        return ("%s", [f"{_escaped(str(value).lower())}%"])
+    def pattern(self, escaped: str) -> str:
+        return f"{escaped.lower()}%"
 
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"lower({lhs}) LIKE {rhs} ESCAPE '\\'", [*lhs_params, *rhs_params]
+    def sql(self, connection) -> str:
+        return "lower({lhs}) LIKE {rhs} ESCAPE '\\'"
 
 
 for lookup in (ContainsInsensitive, StartsWithInsensitive):

@@ -59,8 +59,6 @@ class OperatorContextMiddleware:
         zone = _zone(request.user.time_zone) if request.user.is_authenticated else None
         if zone is not None:  # the member's own time zone for every time the page shows
             timezone.activate(zone)
-        else:
-            timezone.deactivate()
         request.platform = request.membership.platform if request.membership else None
         if request.user.is_authenticated:
             sessions.enforce(request)  # idle timeout and lifetime; may sign the operator out
